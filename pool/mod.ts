@@ -1,0 +1,7 @@
+/**
+ * Placeholder module doc for `@mp/multiprocessing/pool`; replaced when the
+ * module lands.
+ *
+ * @module
+ */
+export {};
