@@ -1,6 +1,6 @@
 /**
- * The registry of shareable kinds, and the walk that carries shared objects
- * and errors across a thread or process boundary.
+ * The transfer walk: how shared objects and errors cross a thread or process
+ * boundary, on top of structured clone (or the package's codec).
  *
  * Sending: `toTransferable(value)` first scans the value (plain objects,
  * arrays, `Map`, `Set`, to any depth, cycles allowed) for anything structured
@@ -16,34 +16,19 @@
  * Receiving: `fromTransferable(value)` returns anything that is not an
  * envelope unchanged, and otherwise revives the markers in place (the
  * received value is a fresh clone owned by the receiver): kind → class
- * through the registry, then the class's static `[revive](data)`.
- *
- * The registry is built lazily on first use from the exports of
- * `sync/mod.ts`, `shared/mod.ts` and `ipc/mod.ts`: an export `X` of folder
- * `f` with a static `[revive]` is kind `"f.X"` (the kind its instances
- * describe themselves with). `registerKind()` adds others. Nothing here may
- * be called while those modules are still evaluating (no top-level calls).
+ * through the registry (`_kinds.ts`, re-exported here: `registerKind`,
+ * `lookupKind`), then the class's static `[revive](data)` (`_revive.ts`).
+ * Nothing here may be called while `sync/`, `shared/` or `ipc/` modules are
+ * still evaluating (no top-level calls from them).
  *
  * @module
  */
-import {
-  describe,
-  isShareable,
-  revive,
-  type Shareable,
-} from "../sync/_shareable.ts";
-import * as syncExports from "../sync/mod.ts";
-import * as sharedExports from "../shared/mod.ts";
-import * as ipcExports from "./mod.ts";
-import {
-  type ErrorRecord,
-  MARK,
-  type Rebuild,
-  rebuildError,
-  recordError,
-} from "./_error_record.ts";
+import { describe, isShareable, type Shareable } from "../sync/_shareable.ts";
+import { type ErrorRecord, MARK, recordError } from "./_error_record.ts";
+import { reviveValue } from "./_revive.ts";
 
 export { type ErrorRecord, MARK };
+export { lookupKind, registerKind, type Reviver } from "./_kinds.ts";
 
 /** Options of {@linkcode toTransferable}. */
 export interface TransferOptions {
@@ -55,72 +40,6 @@ export interface TransferOptions {
    * `TypeError`. Default `false`.
    */
   crossProcess?: boolean;
-}
-
-/** A class that revives descriptions of one kind. */
-export type Reviver = { [revive](data: never): unknown };
-
-const late = new Map<string, Reviver>();
-let kinds: Map<string, Reviver> | undefined;
-const errorClasses = new Map<string, ErrorConstructor>();
-
-/**
- * Registers (or replaces) the class that revives descriptions of `kind`.
- * For classes outside `sync/`, `shared/` and `ipc/mod.ts`.
- */
-export function registerKind(kind: string, cls: Reviver): void {
-  if (typeof kind !== "string" || kind === "") {
-    throw new TypeError(
-      `Cannot register kind as it must be a non-empty string: received ${
-        String(kind)
-      }`,
-    );
-  }
-  if (typeof cls?.[revive] !== "function") {
-    throw new TypeError(
-      `Cannot register kind "${kind}" as the class has no static [revive]()`,
-    );
-  }
-  late.set(kind, cls);
-  kinds?.set(kind, cls);
-}
-
-function buildKinds(): Map<string, Reviver> {
-  const table = new Map<string, Reviver>();
-  const folders: [string, Record<string, unknown>][] = [
-    ["sync", syncExports],
-    ["shared", sharedExports],
-    ["ipc", ipcExports],
-  ];
-  for (const [folder, exports] of folders) {
-    for (const [name, value] of Object.entries(exports)) {
-      if (typeof value !== "function") continue;
-      if (typeof (value as Partial<Reviver>)[revive] === "function") {
-        table.set(`${folder}.${name}`, value as unknown as Reviver);
-      }
-      if (value.prototype instanceof Error) {
-        errorClasses.set(name, value as ErrorConstructor);
-      }
-    }
-  }
-  for (const [kind, cls] of late) table.set(kind, cls);
-  return table;
-}
-
-/** The class registered for `kind`, or `undefined`. */
-export function lookupKind(kind: string): Reviver | undefined {
-  kinds ??= buildKinds();
-  let cls = kinds.get(kind);
-  if (cls === undefined) {
-    kinds = buildKinds(); // a module may have finished loading since
-    cls = kinds.get(kind);
-  }
-  return cls;
-}
-
-function lookupErrorClass(name: string): ErrorConstructor | undefined {
-  kinds ??= buildKinds();
-  return errorClasses.get(name);
 }
 
 interface Path {
@@ -414,101 +333,12 @@ export function toTransferable(
   return { [MARK]: "value", value: copy(value, root, state) };
 }
 
-// ---------------------------------------------------------------------------
-// Revive: in place, markers → instances, records → errors.
-
-function reviveMarker(
-  marker: Record<string, unknown>,
-  memo: Map<object, unknown>,
-): unknown {
-  switch (marker[MARK]) {
-    case "shareable": {
-      const kind = marker.kind as string;
-      const cls = lookupKind(kind);
-      if (cls === undefined) {
-        throw new TypeError(
-          `Cannot revive a shared object as its kind is not registered: received "${kind}"`,
-        );
-      }
-      const instance = cls[revive](marker.data as never);
-      memo.set(marker, instance);
-      return instance;
-    }
-    case "error":
-      return rebuildError(
-        marker as unknown as ErrorRecord,
-        ((v) => walk(v, memo)) satisfies Rebuild,
-        lookupErrorClass,
-        (e) => memo.set(marker, e),
-      );
-    case "object": {
-      const inner = marker.value as Record<string, unknown>;
-      memo.set(marker, inner);
-      walkObject(inner, memo);
-      return inner;
-    }
-    default:
-      return marker;
-  }
-}
-
-function walkObject(obj: Record<string, unknown>, memo: Map<object, unknown>) {
-  for (const key in obj) {
-    const item = obj[key];
-    if (typeof item === "object" && item !== null) obj[key] = walk(item, memo);
-  }
-}
-
-function walk(value: unknown, memo: Map<object, unknown>): unknown {
-  if (typeof value !== "object" || value === null) return value;
-  if (memo.has(value)) return memo.get(value);
-  if (Array.isArray(value)) {
-    memo.set(value, value);
-    for (let i = 0; i < value.length; i++) {
-      const item = value[i];
-      if (typeof item === "object" && item !== null) {
-        value[i] = walk(item, memo);
-      }
-    }
-    return value;
-  }
-  if (value instanceof Map) {
-    memo.set(value, value);
-    const entries = [...value].map(([k, v]) => [walk(k, memo), walk(v, memo)]);
-    value.clear();
-    for (const [k, v] of entries) value.set(k, v);
-    return value;
-  }
-  if (value instanceof Set) {
-    memo.set(value, value);
-    const items = [...value].map((v) => walk(v, memo));
-    value.clear();
-    for (const v of items) value.add(v);
-    return value;
-  }
-  const proto = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) return value;
-  const obj = value as Record<string, unknown>;
-  if (typeof obj[MARK] === "string") return reviveMarker(obj, memo);
-  memo.set(value, value);
-  walkObject(obj, memo);
-  return value;
-}
-
-/**
- * Revives what {@linkcode toTransferable} produced, after it crossed:
- * descriptions become working instances, records become errors. Values that
- * needed no copy come back unchanged. Revives in place: the argument must be
- * the receiver's own copy.
- *
- * @throws {TypeError} when a description names a kind nobody registered.
- */
 export function fromTransferable(value: unknown): unknown {
   if (
     typeof value !== "object" || value === null ||
     (value as Record<string, unknown>)[MARK] !== "value"
   ) return value;
-  return walk((value as { value: unknown }).value, new Map());
+  return reviveValue((value as { value: unknown }).value, new Map());
 }
 
 /**
@@ -542,6 +372,6 @@ export function serializeError(error: unknown): ErrorRecord {
  * A recorded non-error comes back as that value.
  */
 export function deserializeError(record: ErrorRecord): unknown {
-  if ("thrown" in record) return walk(record.thrown, new Map());
-  return walk(record, new Map());
+  if ("thrown" in record) return reviveValue(record.thrown, new Map());
+  return reviveValue(record, new Map());
 }
