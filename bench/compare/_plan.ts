@@ -152,7 +152,7 @@ export function plan(env: Env): Row[] {
       metrics: [rate("tasks/s")],
       entries: [
         ours("apply", n(100_000)),
-        ...npm("apply", [n(100_000)], [n(30_000)]),
+        ...npm("apply", [n(100_000)]),
         py("apply", "apply_async", n(100_000)),
         py("apply", "imap, chunksize 1", "--mode=imap1", n(100_000)),
       ],
