@@ -193,5 +193,8 @@ if (flag("write") !== undefined) {
     );
   }
   await Deno.writeTextFile(file, `${head}${start}\n${output}${end}${tail}`);
+  await new Deno.Command(Deno.execPath(), {
+    args: ["fmt", "--quiet", file.pathname],
+  }).output();
   console.error("wrote BENCHMARKS.md");
 }
