@@ -236,3 +236,21 @@ export const ATOMIC_OPS: Readonly<Record<string, Atomic>> = {
   xor: Atomics.xor as Atomic,
   exchange: Atomics.exchange as Atomic,
 };
+
+const bound = new WeakMap<object, Elements>();
+
+/** Records the elements behind a public object (for its subclasses). */
+export function bindElements(owner: object, elements: Elements): Elements {
+  bound.set(owner, elements);
+  return elements;
+}
+
+/** The elements behind a public object made by `bindElements`. */
+export function elementsOf(owner: object): Elements {
+  return bound.get(owner)!;
+}
+
+/** Memory handed to a constructor by `[revive]` instead of a length. */
+export class Adopt {
+  constructor(readonly elements: Elements) {}
+}
