@@ -31,5 +31,6 @@ export * from "./dtype.ts";
 export * from "./raw_value.ts";
 export * from "./raw_array.ts";
 export * from "./shared_struct.ts";
+export * from "./struct_array.ts";
 export * from "./shared_memory.ts";
 export * from "./shareable_list.ts";

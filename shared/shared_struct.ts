@@ -7,11 +7,12 @@
  */
 import { describe, revive } from "../sync/_shareable.ts";
 import { checkLength } from "./_codec.ts";
-import type { AnyView } from "./_elements.ts";
-import { type FieldLayout, layoutOf, type StructLayout } from "./_layout.ts";
+import { layoutOf, type StructLayout } from "./_layout.ts";
+import { accessor, MEM, type Memory } from "./_struct_fields.ts";
 import { quote } from "./_quote.ts";
 import type { CodeOf, DType, InputOf, ValueOf } from "./dtype.ts";
 import { RawArray } from "./raw_array.ts";
+import { StructArray } from "./struct_array.ts";
 
 /** A field: a type code, or `[code, length]` for a fixed-length array. */
 export type FieldSpec = DType | readonly [DType, number];
@@ -66,114 +67,6 @@ export interface StructRecordData {
   buffer: SharedArrayBuffer;
   /** Byte offset of the record in `buffer`. */
   byteOffset: number;
-}
-
-/** Data that rebuilds an array of records over the same memory. */
-export interface StructArrayData extends StructRecordData {
-  /** Number of records. */
-  length: number;
-}
-
-/** Where a record's bytes are, and typed views over them by type code. */
-interface Memory {
-  buffer: SharedArrayBuffer;
-  base: number;
-  views: Map<string, AnyView>;
-}
-
-const MEM = Symbol("memory");
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
-function viewOf(memory: Memory, field: FieldLayout): AnyView {
-  let view = memory.views.get(field.codec.code);
-  if (view === undefined) {
-    const Ctor = field.codec.array as unknown as new (
-      buffer: SharedArrayBuffer,
-    ) => AnyView;
-    view = new Ctor(memory.buffer);
-    memory.views.set(field.codec.code, view);
-  }
-  return view;
-}
-
-function accessor(field: FieldLayout): PropertyDescriptor {
-  const { codec, offset, count } = field;
-  const mem = (record: object): Memory =>
-    (record as Record<symbol, Memory>)[MEM]!;
-  if (count === undefined) {
-    return {
-      enumerable: true,
-      get(this: object) {
-        const m = mem(this);
-        const raw = viewOf(m, field)[(m.base + offset) / codec.size]!;
-        return codec.decode === undefined ? raw : codec.decode(raw);
-      },
-      set(this: object, value: unknown) {
-        const m = mem(this);
-        (viewOf(m, field) as Int32Array)[(m.base + offset) / codec.size] = codec
-          .encode(value) as number;
-      },
-    };
-  }
-  if (codec.code === "c" || codec.code === "u") {
-    return {
-      enumerable: true,
-      get(this: object) {
-        const m = mem(this);
-        const start = (m.base + offset) / codec.size;
-        const units = viewOf(m, field).subarray(start, start + count);
-        const end = units.indexOf(0 as never);
-        const used = units.slice(0, end < 0 ? count : end);
-        return codec.code === "c"
-          ? decoder.decode(used as Uint8Array)
-          : String.fromCharCode(...(used as Uint16Array));
-      },
-      set(this: object, value: unknown) {
-        let units: ArrayLike<number>;
-        if (typeof value === "string") {
-          units = codec.code === "c"
-            ? encoder.encode(value)
-            : Array.from({ length: value.length }, (_, i) =>
-              value.charCodeAt(i));
-        } else if (codec.code === "c" && value instanceof Uint8Array) {
-          units = value;
-        } else {
-          throw new TypeError(
-            `Cannot set SharedStruct field ${quote(field.name)} as it needs a ${
-              codec.code === "c" ? "string or Uint8Array" : "string"
-            }: received ${quote(value)}`,
-          );
-        }
-        if (units.length > count) {
-          throw new RangeError(
-            `Cannot set SharedStruct field ${
-              quote(field.name)
-            } as it holds ${count} ${
-              codec.code === "c" ? "bytes" : "UTF-16 units"
-            } and the value needs ${units.length}: received ${quote(value)}`,
-          );
-        }
-        const m = mem(this);
-        const start = (m.base + offset) / codec.size;
-        const view = viewOf(m, field) as Uint16Array;
-        view.fill(0, start, start + count);
-        view.set(units, start);
-      },
-    };
-  }
-  return {
-    enumerable: true,
-    get(this: object) {
-      const m = mem(this);
-      return RawArray[revive]({
-        type: field.type,
-        buffer: m.buffer,
-        byteOffset: m.base + offset,
-        length: count,
-      });
-    },
-  };
 }
 
 /**
@@ -272,7 +165,8 @@ export class StructRecord {
 const layoutFields = new WeakMap<object, StructFields>();
 const layouts = new Map<string, SharedStruct<StructFields>>();
 
-function layoutFor(fields: StructFields): SharedStruct<StructFields> {
+/** The layout of `fields`, made once per distinct field list. */
+export function layoutFor(fields: StructFields): SharedStruct<StructFields> {
   const key = JSON.stringify(fields);
   let layout = layouts.get(key);
   if (layout === undefined) {
@@ -432,127 +326,5 @@ export class SharedStruct<const F extends StructFields = StructFields> {
     });
     layoutFields.set(record, this.#fields);
     return record;
-  }
-}
-
-/**
- * Records of one `SharedStruct` layout laid out one after another in shared
- * memory (ctypes `Structure * n`). Made by `SharedStruct.array(n)`.
- *
- * @typeParam F The layout's fields.
- *
- * @example
- * ```ts
- * import { SharedStruct } from "@mp/multiprocessing/shared";
- * import assert from "node:assert/strict";
- *
- * const Particle = new SharedStruct({ pos: ["f", 3], alive: "?" });
- * const particles = Particle.array(2);
- * particles.get(1).pos.set(0, 0.5);
- * particles.get(1).alive = true;
- * assert.deepEqual([...particles].map((p) => p.alive), [false, true]);
- * assert.equal(particles.get(1).pos.get(0), 0.5);
- * ```
- */
-export class StructArray<const F extends StructFields = StructFields> {
-  #layout: SharedStruct<F>;
-  #buffer: SharedArrayBuffer;
-  #byteOffset: number;
-  #length: number;
-
-  /**
-   * Not for direct use: call `SharedStruct.array()`.
-   *
-   * @param layout The record layout.
-   * @param buffer The shared memory.
-   * @param byteOffset Where the first record starts.
-   * @param length Number of records.
-   */
-  constructor(
-    layout: SharedStruct<F>,
-    buffer: SharedArrayBuffer,
-    byteOffset: number,
-    length: number,
-  ) {
-    this.#layout = layout;
-    this.#buffer = buffer;
-    this.#byteOffset = byteOffset;
-    this.#length = length;
-  }
-
-  /** The number of records. */
-  get length(): number {
-    return this.#length;
-  }
-
-  /** The record layout. */
-  get layout(): SharedStruct<F> {
-    return this.#layout;
-  }
-
-  /**
-   * The record at `index` (a view: writes go to shared memory).
-   *
-   * @param index The position; negative counts from the end.
-   * @returns The record.
-   * @throws {RangeError} If `index` is out of range.
-   */
-  get(index: number): StructInstance<F> {
-    if (!Number.isInteger(index)) {
-      throw new TypeError(
-        `Cannot access StructArray record as the index must be an integer: received ${
-          quote(index)
-        }`,
-      );
-    }
-    const i = index < 0 ? index + this.#length : index;
-    if (i < 0 || i >= this.#length) {
-      throw new RangeError(
-        `Cannot access StructArray record as the index is out of range 0..${
-          this.#length - 1
-        }: received ${index}`,
-      );
-    }
-    return this.#layout.at(
-      this.#buffer,
-      this.#byteOffset + i * this.#layout.size,
-    );
-  }
-
-  /** Iterates over the records. */
-  *[Symbol.iterator](): IterableIterator<StructInstance<F>> {
-    for (let i = 0; i < this.#length; i++) yield this.get(i);
-  }
-
-  /**
-   * Describes this array for another worker.
-   *
-   * @returns `{ kind: "shared.StructArray", data }`.
-   */
-  [describe](): { kind: string; data: StructArrayData } {
-    return {
-      kind: "shared.StructArray",
-      data: {
-        fields: this.#layout.fields,
-        buffer: this.#buffer,
-        byteOffset: this.#byteOffset,
-        length: this.#length,
-      },
-    };
-  }
-
-  /**
-   * Rebuilds an array of records over the memory of a description.
-   *
-   * @param data The `data` of a description from `[describe]()`.
-   * @returns An array over the same memory.
-   */
-  static [revive](data: StructArrayData): StructArray {
-    return new StructArray(
-      layoutFor(data.fields),
-      data.buffer,
-      data.byteOffset,
-      data.length,
-    );
   }
 }

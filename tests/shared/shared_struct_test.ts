@@ -1,11 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, revive } from "../../sync/_shareable.ts";
 import type { RawArray } from "../../shared/raw_array.ts";
-import {
-  SharedStruct,
-  StructArray,
-  StructRecord,
-} from "../../shared/shared_struct.ts";
+import { SharedStruct, StructRecord } from "../../shared/shared_struct.ts";
+import { StructArray } from "../../shared/struct_array.ts";
 
 Deno.test("SharedStruct lays fields out with C's natural alignment", () => {
   const S = new SharedStruct({ x: "d", y: "i", tag: ["c", 16] });
