@@ -1,0 +1,72 @@
+/**
+ * Task identity on the caller's side: each task function gets a small id and
+ * a definition (export name + source text) that a child resolves once.
+ *
+ * Functions cannot cross into another isolate, so a task is an export of the
+ * task module, found by name in the child and checked there against the
+ * caller's `fn.toString()` (`_runner.ts` `checkExport`). A string names the
+ * export directly (no source check). Backends that share the caller's thread
+ * use the function object itself (`local`).
+ *
+ * @module
+ */
+import { quote } from "../shared/_quote.ts";
+import type { FnDef } from "./_protocol.ts";
+import type { TaskFn } from "./_runner.ts";
+
+/** The definitions of every function a pool or process runs. */
+export class FnTable {
+  readonly #byFn = new Map<TaskFn, FnDef>();
+  readonly #byName = new Map<string, FnDef>();
+  readonly #objects = new Map<number, TaskFn>();
+  readonly #defs: FnDef[] = [];
+
+  /**
+   * The definition of `target` (a function or an export name), made on first
+   * use.
+   *
+   * @throws {TypeError} When `target` is neither a function nor a non-empty
+   * string; `what` says what was being done ("run Pool.map").
+   */
+  define(target: unknown, what: string): FnDef {
+    if (typeof target === "function") {
+      const fn = target as TaskFn;
+      let def = this.#byFn.get(fn);
+      if (def === undefined) {
+        def = {
+          id: this.#defs.length + 1,
+          name: fn.name,
+          src: Function.prototype.toString.call(fn),
+        };
+        this.#byFn.set(fn, def);
+        this.#objects.set(def.id, fn);
+        this.#defs.push(def);
+      }
+      return def;
+    }
+    if (typeof target === "string" && target !== "") {
+      let def = this.#byName.get(target);
+      if (def === undefined) {
+        def = { id: this.#defs.length + 1, name: target, src: null };
+        this.#byName.set(target, def);
+        this.#defs.push(def);
+      }
+      return def;
+    }
+    throw new TypeError(
+      `Cannot ${what} as the task must be a function exported by the task module, or its export name: received ${
+        quote(target)
+      }`,
+    );
+  }
+
+  /** The definition with id `id`. */
+  get(id: number): FnDef {
+    return this.#defs[id - 1]!;
+  }
+
+  /** The caller's own function for `def`, when it was given as one. */
+  local(def: FnDef): TaskFn | undefined {
+    return this.#objects.get(def.id);
+  }
+}

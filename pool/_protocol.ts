@@ -1,0 +1,178 @@
+/**
+ * The wire protocol between a parent and a child's bootstrap, and the
+ * control block they share.
+ *
+ * Messages are batched from day one: one `run` message carries many tasks,
+ * one `results` message carries many results, both as flat arrays (cheaper
+ * to clone than arrays of objects).
+ *
+ * - `run.batch`: `[seq, fnId, kind, payload, …]`. `kind` is `CALL` (payload:
+ *   the argument list), `MAP_CHUNK` (payload: items, each called as
+ *   `fn(item)`) or `STARMAP_CHUNK` (payload: argument lists).
+ * - `results.batch`: `[seq, status, value, startMs, runMs, …]`. `status` is
+ *   `OK`, `THREW` (value: error record of the task's own exception) or
+ *   `FAILED` (value: error record of the library's own `TypeError`: the
+ *   function is not exported, the result cannot be sent). A chunk's `OK`
+ *   value is the array of results, or `{ outcomes }` (`[status, value, …]`
+ *   per item) when some item threw.
+ * - Values are in the form of `ipc/_transfer.ts` (`toTransferable`).
+ *
+ * The control block (an `Int32Array` over a `SharedArrayBuffer`, one per
+ * child) lets the parent see what a child is doing without a message, even
+ * while the child is stuck in synchronous code:
+ *
+ * - `STATE`: `BOOTING`, `IDLE`, `RUNNING_SYNC` (inside the task function's
+ *   synchronous part), `AWAITING` (the task returned a promise), `ENDED`.
+ * - `CURRENT`: the seq of the running task (`0` for none); `STARTED_AT`: when
+ *   it started, in ms since the parent's `epoch` (sent at init).
+ * - `ABORT` / `ABORT_KIND`: the seq whose `currentTask()` signal must abort
+ *   (`-1`: every task), and why (`ABORTED`, `TIMED_OUT`, `TERMINATED`).
+ * - A ring of `RING` claim slots. Before posting task `seq` the parent stores
+ *   `seq` in slot `seq % RING`. The child claims a task with
+ *   `compareExchange(slot, seq, -seq)` before running it; the parent takes an
+ *   unstarted task back with `compareExchange(slot, seq, 0)`. Exactly one of
+ *   them wins, so a task is never run twice nor lost: a revoked task is run
+ *   elsewhere, a claimed one settles from this child (its result, or a
+ *   `WorkerExitError` if the child dies). The parent keeps fewer than `RING`
+ *   tasks in flight per child, so a slot is never reused while a stale task
+ *   could still try to claim it.
+ *
+ * @module
+ */
+import type { ErrorRecord } from "../ipc/_transfer.ts";
+
+/** Control block word: what the child is doing. */
+export const STATE = 0;
+/** Control block word: seq of the running task, `0` for none. */
+export const CURRENT = 1;
+/** Control block word: when the running task started (ms since `epoch`). */
+export const STARTED_AT = 2;
+/** Control block word: seq whose signal must abort, `-1` for all. */
+export const ABORT = 3;
+/** Control block word: why (`ABORTED`, `TIMED_OUT`, `TERMINATED`). */
+export const ABORT_KIND = 4;
+/** First claim slot. */
+export const RING_BASE = 8;
+/** Number of claim slots: the most tasks a child may hold at once. */
+export const RING = 1024;
+/** Size of a control block in bytes. */
+export const CONTROL_BYTES = (RING_BASE + RING) * 4;
+
+/** `STATE` values. */
+export const BOOTING = 0, IDLE = 1, RUNNING_SYNC = 2, AWAITING = 3, ENDED = 4;
+/** `ABORT_KIND` values. */
+export const ABORTED = 1, TIMED_OUT = 2, TERMINATED = 3;
+
+/** Task kinds in a `run` batch. */
+export const CALL = 0, MAP_CHUNK = 1, STARMAP_CHUNK = 2;
+/** Result statuses in a `results` batch. */
+export const OK = 0, THREW = 1, FAILED = 2;
+
+/** Words per task in a `run` batch, and per result in a `results` batch. */
+export const TASK_WORDS = 4, RESULT_WORDS = 5;
+
+/** A task function, named once per child: resolved by export name. */
+export interface FnDef {
+  /** Small id the tasks refer to. */
+  id: number;
+  /** The export name. */
+  name: string;
+  /** `fn.toString()` of the caller's function; `null` for a string target. */
+  src: string | null;
+}
+
+/** What a child knows before its task module loads (embedded in its entry). */
+export interface BootInfo {
+  /** The child's name (`Process.name`). */
+  name: string;
+  /** The child's pid (for workers: its agent id). */
+  pid: number;
+  /** Whether the child is a daemon. */
+  daemon: boolean;
+  /** The task module's URL (for messages). */
+  module: string;
+}
+
+/** The entry task of a child: a `Process` target or a pool initializer. */
+export interface EntryMessage {
+  /** The function's id in `fns`. */
+  fn: number;
+  /** Transferable form of the argument list. */
+  args: unknown;
+}
+
+/** Messages from the parent to a child. */
+export type ParentMessage =
+  | {
+    t: "init";
+    /** The agent table to join (`sync/_agent.ts`). */
+    agents: SharedArrayBuffer;
+    /** The child's agent id, reserved by the parent. */
+    agentId: number;
+    /** The control block. */
+    control: SharedArrayBuffer;
+    /** `performance.timeOrigin + performance.now()` of the parent at spawn. */
+    epoch: number;
+    /** Function definitions known so far. */
+    fns: FnDef[];
+    /** `"process"`: run the entry, then end. `"pool"`: serve tasks. */
+    mode: "process" | "pool";
+    /** Run first: the target (mode "process") or initializer (mode "pool"). */
+    entry: EntryMessage | null;
+  }
+  | { t: "run"; fns: FnDef[] | null; batch: unknown[] }
+  | { t: "abort"; seq: number }
+  | { t: "retire" };
+
+/** Why a child ended. */
+export type ExitPhase =
+  | "import" // the task module failed to load
+  | "resolve" // the entry function is not exported (or differs)
+  | "entry" // the target or initializer threw
+  | "crash" // an uncaught error outside any task
+  | "exit" // Deno.exit() was called
+  | "close" // self.close() was called
+  | "done"; // the target returned, or the child was told to retire
+
+/** Messages from a child to its parent. */
+export type ChildMessage =
+  | { t: "ready" }
+  | { t: "results"; batch: unknown[] }
+  | {
+    t: "exit";
+    code: number;
+    phase: ExitPhase;
+    /** Why, for every phase but "exit", "close" and "done". */
+    error: ErrorRecord | null;
+  };
+
+/** Claims task `seq` for running; `false` when the parent took it back. */
+export function claim(control: Int32Array, seq: number): boolean {
+  return Atomics.compareExchange(
+    control,
+    RING_BASE + seq % RING,
+    seq,
+    -seq,
+  ) === seq;
+}
+
+/** Takes unstarted task `seq` back; `false` when the child claimed it. */
+export function revoke(control: Int32Array, seq: number): boolean {
+  return Atomics.compareExchange(control, RING_BASE + seq % RING, seq, 0) ===
+    seq;
+}
+
+/** Marks task `seq` as assigned, before it is posted. */
+export function assign(control: Int32Array, seq: number): void {
+  Atomics.store(control, RING_BASE + seq % RING, seq);
+}
+
+/** Whether the child claimed task `seq` (started it). */
+export function claimed(control: Int32Array, seq: number): boolean {
+  return Atomics.load(control, RING_BASE + seq % RING) === -seq;
+}
+
+/** Milliseconds since `epoch`, comparable across threads. */
+export function since(epoch: number): number {
+  return performance.timeOrigin + performance.now() - epoch;
+}

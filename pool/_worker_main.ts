@@ -1,0 +1,110 @@
+/**
+ * The bootstrap of a `"worker"` child. Its one mechanism: make sure the
+ * parent always learns how the child ended.
+ *
+ * A worker is started from a small `data:` entry module (built by
+ * `_spawn.ts`) that statically imports, in this order: a line setting the
+ * child's boot info, this module, and the task module; then it calls
+ * `boot(taskModule)`. Static imports are loaded with the parent's
+ * permissions, so a child with narrowed permissions can still load its task
+ * module; and this module is evaluated before the task module, so it can:
+ *
+ * - mark the thread as importing its task module (`Process`/`Pool` creation
+ *   at the task module's top level then throws instead of spawning forever);
+ * - wrap `Deno.exit` and `self.close` (Deno tells the parent nothing when a
+ *   worker ends itself): the wrappers flush results and post an `exit`
+ *   message first;
+ * - catch `error` and `unhandledrejection` (Deno only passes the parent a
+ *   message string, and kills the parent unless it prevents the default):
+ *   the real error is serialised into the `exit` message, and the child ends.
+ *   A failure while importing the task module arrives here too.
+ *
+ * Messages that arrive before `boot()` are held until then.
+ *
+ * @module
+ */
+import { bootState } from "./_boot_state.ts";
+import type { BootInfo, ExitPhase, FnDef, ParentMessage } from "./_protocol.ts";
+import { checkExport, Runner, type TaskFn } from "./_runner.ts";
+
+const BOOT_INFO = Symbol.for("@mp/multiprocessing.bootInfo");
+
+/** The worker's global scope, as far as this module uses it. */
+const scope = globalThis as unknown as {
+  postMessage(message: unknown): void;
+  onmessage: ((event: MessageEvent<ParentMessage>) => void) | null;
+  close(): void;
+};
+
+const state = bootState();
+const info = (globalThis as unknown as Record<symbol, BootInfo | undefined>)[
+  BOOT_INFO
+];
+state.info = info;
+state.importing = info?.module;
+
+const realExit = Deno.exit.bind(Deno);
+const realClose = scope.close.bind(globalThis);
+let namespace: Record<string, unknown> | undefined;
+const held: ParentMessage[] = [];
+
+function ending(code: number, phase: ExitPhase): void {
+  if (phase === "exit") realExit(code);
+  else realClose();
+}
+
+function resolve(def: FnDef): TaskFn {
+  if (namespace === undefined) {
+    throw new TypeError(`Cannot run function "${def.name}" before boot`);
+  }
+  return checkExport(namespace, def, info?.module ?? "(unknown)");
+}
+
+const runner = new Runner({
+  post: (message) => scope.postMessage(message),
+  resolve,
+  end: ending,
+  shared: false,
+  report: (error) => {
+    const name = info?.name ?? "child";
+    console.error(`Process ${name}:`, error);
+  },
+});
+
+Deno.exit = (code?: number): never => {
+  runner.exit(code ?? Deno.exitCode, "exit");
+  return realExit(code);
+};
+scope.close = (): void => {
+  if (runner.ended) realClose();
+  else runner.exit(0, "close");
+};
+
+function crash(event: Event, error: unknown): void {
+  event.preventDefault();
+  if (state.importing !== undefined) {
+    runner.exit(1, "import", error);
+  } else {
+    runner.exit(1, "crash", error);
+  }
+}
+
+addEventListener("error", (event) => {
+  const e = event as ErrorEvent;
+  crash(e, e.error ?? new Error(e.message));
+});
+addEventListener("unhandledrejection", (event) => {
+  crash(event, (event as PromiseRejectionEvent).reason);
+});
+
+scope.onmessage = (event) => {
+  if (namespace === undefined) held.push(event.data);
+  else runner.handle(event.data);
+};
+
+/** Called by the entry module once the task module has loaded. */
+export function boot(module: Record<string, unknown>): void {
+  namespace = module;
+  state.importing = undefined;
+  for (const message of held.splice(0)) runner.handle(message);
+}

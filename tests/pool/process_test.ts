@@ -1,0 +1,322 @@
+import assert from "node:assert/strict";
+import {
+  activeChildren,
+  currentProcess,
+  Process,
+  RemoteError,
+  WorkerExitError,
+} from "@mp/multiprocessing/pool";
+import { SharedValue } from "@mp/multiprocessing/shared";
+import { test } from "../_leak_check.ts";
+import { add, addInto, fail, sleep, whoAmI } from "../fixtures/pool_tasks.ts";
+
+const module = new URL("../fixtures/pool_tasks.ts", import.meta.url);
+
+async function exitCodeOf(
+  target: string,
+  args: unknown[] = [],
+): Promise<[number, Process]> {
+  const child = new Process({ target, args, module });
+  await child.start();
+  return [await child.join(), child];
+}
+
+test("Process.join() returns 0 when the target returns", async () => {
+  const child = new Process({ target: add, args: [1, 2], module });
+  assert.equal(child.exitCode, null);
+  assert.equal(child.pid, undefined);
+  await child.start();
+  assert.equal(typeof child.pid, "number");
+  assert.equal(await child.join(), 0);
+  assert.equal(child.exitCode, 0);
+  assert.equal(child.isAlive, false);
+  assert.equal(child.error, undefined);
+});
+
+test("Process: a throwing target exits 1 with the remote error in error", async () => {
+  const child = new Process({ target: fail, args: ["bad input"], module });
+  await child.start();
+  assert.equal(await child.join(), 1);
+  const error = child.error;
+  assert.ok(error instanceof RemoteError);
+  assert.equal(error.remoteName, "RangeError");
+  assert.equal(error.message, "bad input");
+  assert.match(error.remoteStack, /at fail .*pool_tasks\.ts/);
+  assert.ok(error.cause instanceof RangeError);
+  assert.ok((error.cause as Error).cause instanceof TypeError);
+  assert.equal(((error.cause as Error).cause as Error).message, "inner");
+});
+
+test("Process: a custom error class keeps its name and own properties", async () => {
+  const [code, child] = await exitCodeOf("failCoded", ["coded"]);
+  assert.equal(code, 1);
+  assert.equal(child.error?.remoteName, "CodedError");
+  assert.equal((child.error?.cause as { code?: number }).code, 7);
+});
+
+test("Process: a rejected promise exits 1", async () => {
+  const [code, child] = await exitCodeOf("rejectLater", ["later"]);
+  assert.equal(code, 1);
+  assert.equal(child.error?.message, "later");
+});
+
+test("Process: Deno.exit(3) in the target exits 3", async () => {
+  const [code, child] = await exitCodeOf("exitWith", [3]);
+  assert.equal(code, 3);
+  assert.equal(child.error, undefined);
+});
+
+test("Process: self.close() in the target exits 0", async () => {
+  const [code] = await exitCodeOf("closeSelf");
+  assert.equal(code, 0);
+});
+
+test("Process: an uncaught error outside the target exits 1", async () => {
+  const [code, child] = await exitCodeOf("crashLater", ["from a timer"]);
+  assert.equal(code, 1);
+  assert.equal(child.error?.message, "from a timer");
+});
+
+test("Process.terminate() while the target awaits exits -15", async () => {
+  const child = new Process({ target: sleep, args: [60_000], module });
+  await child.start();
+  assert.equal(child.isAlive, true);
+  child.terminate();
+  child.terminate(); // twice: a no-op
+  assert.equal(await child.join(), -15);
+  assert.equal(child.exitCode, -15);
+  assert.equal(child.isAlive, false);
+});
+
+test("Process.kill() exits -9", async () => {
+  const child = new Process({ target: sleep, args: [60_000], module });
+  await child.start();
+  child.kill();
+  assert.equal(await child.join(), -9);
+});
+
+test("Process.terminate() aborts currentTask().signal of a synchronous loop", async () => {
+  const child = new Process({ target: "spinUntilAborted", module });
+  await child.start();
+  child.terminate();
+  assert.equal(await child.join(), -15);
+});
+
+test("Process.join({ timeout }) rejects with TimeoutError while the child runs on", async () => {
+  const child = new Process({ target: sleep, args: [60_000], module });
+  await child.start();
+  await assert.rejects(child.join({ timeout: 20 }), { name: "TimeoutError" });
+  assert.equal(child.isAlive, true);
+  assert.equal(child.exitCode, null);
+  const controller = new AbortController();
+  const waiting = child.join({ signal: controller.signal });
+  controller.abort(new Error("stop waiting"));
+  await assert.rejects(waiting, /stop waiting/);
+  assert.equal(child.isAlive, true);
+  child.terminate();
+  assert.equal(await child.join(), -15);
+});
+
+test("Process: permissions are enforced inside the child", async () => {
+  const here = new URL(".", module).pathname;
+  const denied = new Process({
+    target: "readFile",
+    args: ["/etc/hostname"],
+    module,
+    permissions: { read: [here] },
+  });
+  await denied.start();
+  assert.equal(await denied.join(), 1);
+  assert.equal(denied.error?.remoteName, "NotCapable");
+  assert.match(denied.error!.message, /Requires read access/);
+
+  const allowed = new Process({
+    target: "readFile",
+    args: [new URL("pool_tasks.ts", module).pathname],
+    module,
+    permissions: { read: [here] },
+  });
+  await allowed.start();
+  assert.equal(await allowed.join(), 0);
+});
+
+test("Process: a child cannot give its own child more than it holds", async () => {
+  const child = new Process({
+    target: "assertEscalationRefused",
+    module,
+    permissions: { read: true },
+  });
+  await child.start();
+  assert.equal(await child.join(), 0);
+});
+
+test("Process: a target the module does not export rejects start() and join() with a TypeError", async () => {
+  function square(x: number): number {
+    return x * x;
+  }
+  const child = new Process({ target: square, args: [2], module });
+  const error = await child.start().catch((e) => e);
+  assert.ok(error instanceof TypeError);
+  assert.match(error.message, /exports a different function under that name/);
+  assert.match(error.message, /"square"/);
+  assert.match(error.message, /pool_tasks\.ts/);
+  await assert.rejects(child.join(), TypeError);
+  assert.equal(child.exitCode, 1);
+
+  function notThere(): void {}
+  const missing = new Process({ target: notThere, module });
+  missing.start(); // not awaited: join() reports it
+  await assert.rejects(missing.join(), /does not export it/);
+
+  const byName = new Process({ target: "nope", module });
+  await assert.rejects(byName.start(), /Cannot run function "nope"/);
+});
+
+test("Process: creating a child while a child imports its task module fails instead of recursing", async () => {
+  const child = new Process({
+    target: "work",
+    module: new URL("../fixtures/pool_reentry.ts", import.meta.url),
+  });
+  const error = await child.start().catch((e) => e);
+  assert.ok(error instanceof RemoteError);
+  assert.match(error.message, /import\.meta\.main/);
+  assert.equal(child.exitCode, 1);
+});
+
+test("Process: a task module that throws at import rejects start()", async () => {
+  const child = new Process({
+    target: "never",
+    module: new URL("../fixtures/pool_broken.ts", import.meta.url),
+  });
+  const error = await child.start().catch((e) => e);
+  assert.ok(error instanceof RemoteError);
+  assert.ok(error.cause instanceof SyntaxError);
+  assert.equal(error.message, "broken at import");
+});
+
+test("Process: shared objects in args work on the same memory", async () => {
+  const total = new SharedValue("i", 10);
+  const children = [1, 2, 3].map((n) =>
+    new Process({ target: addInto, args: [total, n], module })
+  );
+  await Promise.all(children.map((c) => c.start()));
+  assert.deepEqual(await Promise.all(children.map((c) => c.join())), [0, 0, 0]);
+  assert.equal(total.value, 16);
+});
+
+test("Process: args that cannot cross reject start() with the registry's TypeError", async () => {
+  const child = new Process({
+    target: "identity",
+    args: [{ callback: () => {} }],
+    module,
+  });
+  await assert.rejects(child.start(), /Cannot send args\[0\]\.callback/);
+  await assert.rejects(child.join(), TypeError);
+  assert.equal(child.exitCode, null);
+});
+
+test("Process: bad input is refused", async () => {
+  assert.throws(
+    // @ts-expect-error: not a function
+    () => new Process({ target: 42, module }),
+    TypeError,
+  );
+  assert.throws(
+    // @ts-expect-error: args must be an array
+    () => new Process({ target: add, args: 1, module }),
+    TypeError,
+  );
+  assert.throws(
+    () => new Process({ target: add, args: [1, 2], module: "./relative.ts" }),
+    TypeError,
+  );
+  assert.throws(
+    // @ts-expect-error: unknown backend
+    () => new Process({ target: add, args: [1, 2], module, backend: "fork" }),
+    TypeError,
+  );
+  // @ts-expect-error: add takes numbers
+  new Process({ target: add, args: ["1", 2], module });
+  const never = new Process({ target: add, args: [1, 2], module });
+  await assert.rejects(never.join(), /never started/);
+  never.terminate(); // not started: nothing to do
+  const child = new Process({ target: add, args: [1, 2], module });
+  await child.start();
+  await assert.rejects(child.start(), /twice/);
+  await assert.rejects(child.join({ timeout: -1 }), RangeError);
+  assert.equal(await child.join(), 0);
+});
+
+test("activeChildren() lists live children; currentProcess() names them inside", async () => {
+  assert.deepEqual(activeChildren(), []);
+  assert.equal(currentProcess().name, "MainProcess");
+  const child = new Process({ target: sleep, args: [60_000], module });
+  await child.start();
+  assert.deepEqual(activeChildren(), [child]);
+  const probe = new Process({ target: whoAmI, module, name: "probe" });
+  assert.equal(probe.name, "probe");
+  await probe.start();
+  await probe.join();
+  child.terminate();
+  await child.join();
+  assert.deepEqual(activeChildren(), []);
+  assert.match(
+    new Process({ target: add, args: [1, 2], module }).name,
+    /^Process-\d+$/,
+  );
+});
+
+test("Process: await using terminates a child still running", async () => {
+  let kept: Process | undefined;
+  {
+    await using child = new Process({ target: sleep, args: [60_000], module });
+    await child.start();
+    kept = child;
+  }
+  assert.equal(kept.exitCode, -15);
+});
+
+test("Process: the inline backend runs the target on the caller's loop", async () => {
+  let ran = 0;
+  const local = (n: number) => {
+    ran += n;
+  };
+  const child = new Process({ target: local, args: [5], backend: "inline" });
+  await child.start();
+  assert.equal(await child.join(), 0);
+  assert.equal(ran, 5);
+  const failing = new Process({ target: fail, args: ["x"], backend: "inline" });
+  await failing.start();
+  assert.equal(await failing.join(), 1);
+  assert.equal(failing.error?.remoteName, "RangeError");
+});
+
+test("Process.start() rejects with WorkerExitError when the child ends before the target runs", async () => {
+  const child = new Process({ target: sleep, args: [60_000], module });
+  const started = child.start();
+  child.terminate();
+  await assert.rejects(started, WorkerExitError);
+  assert.equal(await child.join(), -15);
+});
+
+const config = new URL("../../deno.json", import.meta.url).pathname;
+const daemonMain = new URL("../fixtures/pool_daemon_main.ts", import.meta.url)
+  .pathname;
+
+async function runScript(...args: string[]): Promise<string> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-read", "--config", config, daemonMain, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
+  return new TextDecoder().decode(output.stdout);
+}
+
+test("Process: the parent waits for a non-daemon child to finish", async () => {
+  assert.equal(await runScript("normal", "200"), "main done\nchild done\n");
+});
+
+test("Process: a daemon child does not keep the parent alive", async () => {
+  assert.equal(await runScript("daemon", "60000"), "main done\n");
+});
