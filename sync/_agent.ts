@@ -32,11 +32,11 @@ let self = 0;
 function ensureTable(): Int32Array {
   if (table === undefined) {
     table = new Int32Array(new SharedArrayBuffer((1 + TABLE_WORDS) * 4));
+    Atomics.store(table, 0, 1); // ids start at 1: 0 means "no holder"
     if (isWorkerThread()) {
       // Not joined: pick an id outside the range of any joined tree.
       self = AGENT_SLOTS + 1 +
         Math.floor(Math.random() * (0x3fff_ffff - AGENT_SLOTS - 1));
-      Atomics.store(table, 0, 1);
     } else {
       self = allocate(table);
     }
