@@ -1,7 +1,38 @@
 /**
- * Placeholder module doc for `@mp/multiprocessing/ipc`; replaced when the
- * module lands.
+ * Channels between the main thread and Workers (Python's `Pipe`, `Queue`,
+ * `JoinableQueue`, `SimpleQueue`, `Connection`), plus sockets between
+ * processes and the Manager.
+ *
+ * `Queue` and `pipe()` run over shared memory: an item is encoded once into
+ * a `SharedArrayBuffer` ring and decoded by whichever thread takes it, with
+ * no broker thread in between. Pass a queue or a pipe end into a Worker as
+ * a task or `Process` argument (or in any message sent with the package's
+ * transfer) and use it there; the `*Sync` twins block a Worker instead of
+ * awaiting. Items keep their types (`Map`, `Set`, `Date`, `bigint`, typed
+ * arrays, errors …); a message of any size passes, streaming through the
+ * ring while the other side reads.
+ *
+ * @example
+ * ```ts
+ * import { pipe, Queue } from "@mp/multiprocessing/ipc";
+ * import assert from "node:assert/strict";
+ *
+ * const queue = new Queue<string>();
+ * await queue.put("hello");
+ * queue.close();
+ * const items: string[] = [];
+ * for await (const item of queue) items.push(item);
+ * assert.deepEqual(items, ["hello"]);
+ *
+ * const [parent, child] = pipe<number>();
+ * await child.send(7);
+ * assert.equal(await parent.recv(), 7);
+ * child.close();
+ * parent.close();
+ * ```
  *
  * @module
  */
-export {};
+export * from "./connection.ts";
+export * from "./pipe.ts";
+export * from "./queue.ts";

@@ -1,0 +1,386 @@
+/**
+ * The decoder of the codec (`_codec_format.ts` has the format). It trusts
+ * nothing: every length is checked against the bytes left before anything
+ * is allocated, nesting is bounded, and no user code runs. Short ASCII
+ * strings (object keys, mostly) come from a small cache.
+ *
+ * @module
+ */
+import { deserializeError, type ErrorRecord } from "./_transfer.ts";
+import {
+  MAX_DEPTH,
+  T_ARRAY,
+  T_BIGINT,
+  T_BOXED,
+  T_BUFFER,
+  T_DATE,
+  T_ERROR,
+  T_FALSE,
+  T_FLOAT64,
+  T_HOLE,
+  T_INT32,
+  T_MAP,
+  T_NULL,
+  T_OBJECT,
+  T_REF,
+  T_REGEXP,
+  T_SET,
+  T_STR16,
+  T_STR8,
+  T_TRUE,
+  T_UNDEFINED,
+  T_VIEW,
+  VIEWS,
+} from "./_codec_format.ts";
+
+const EMPTY = new Uint8Array(0);
+const textDecoder = new TextDecoder();
+
+/** Decodes one value from a byte range. */
+class Decoder {
+  buf: Uint8Array = EMPTY;
+  view: DataView | undefined;
+  pos = 0;
+  end = 0;
+  refs: unknown[] = [];
+  nrefs = 0;
+  depth = 0;
+
+  bad(what: string): never {
+    throw new TypeError(
+      `Cannot decode message as it is malformed: ${what} at byte ${this.pos}`,
+    );
+  }
+
+  need(n: number): void {
+    if (n > this.end - this.pos) this.bad(`${n} bytes needed, fewer left`);
+  }
+
+  u32(): number {
+    this.need(4);
+    const b = this.buf, p = this.pos;
+    this.pos = p + 4;
+    return (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) |
+      (b[p + 3]! << 24)) >>>
+      0;
+  }
+
+  f64(): number {
+    this.need(8);
+    const b = this.buf;
+    this.view ??= new DataView(b.buffer, b.byteOffset, b.byteLength);
+    const v = this.view.getFloat64(this.pos, true);
+    this.pos += 8;
+    return v;
+  }
+
+  /** A count of items each at least `min` bytes long. */
+  count(min: number): number {
+    const n = this.u32();
+    if (n * min > this.end - this.pos) {
+      this.bad(`count ${n} exceeds the bytes left`);
+    }
+    return n;
+  }
+
+  value(): unknown {
+    if (this.pos >= this.end) this.bad("value expected, message ended");
+    const t = this.buf[this.pos++]!;
+    if (t < 0x80) return t;
+    if (t < 0xa0) return this.str8(t & 0x1f);
+    if (t >= 0xe0) return t - 256;
+    if (t < 0xc0) {
+      return t < 0xb0 ? this.array(t & 0x0f) : this.plain(t & 0x0f);
+    }
+    switch (t) {
+      case T_UNDEFINED:
+        return undefined;
+      case T_NULL:
+        return null;
+      case T_FALSE:
+        return false;
+      case T_TRUE:
+        return true;
+      case T_INT32:
+        return this.u32() | 0;
+      case T_FLOAT64:
+        return this.f64();
+      case T_STR8:
+        return this.str8(this.u32());
+      case T_STR16:
+        return this.str16();
+      case T_ARRAY:
+        return this.array(this.count(1));
+      case T_OBJECT:
+        return this.plain(this.count(2));
+      case T_MAP:
+        return this.map();
+      case T_SET:
+        return this.set();
+      case T_DATE:
+        return this.register(new Date(this.f64()));
+      case T_REGEXP:
+        return this.regexp();
+      case T_BIGINT:
+        return this.bigint();
+      case T_BUFFER: {
+        const n = this.count(1);
+        const copy = this.buf.slice(this.pos, this.pos + n);
+        this.pos += n;
+        return this.register(copy.buffer);
+      }
+      case T_VIEW:
+        return this.view_();
+      case T_ERROR:
+        return this.error();
+      case T_REF: {
+        const index = this.u32();
+        if (index >= this.nrefs) this.bad(`reference ${index} unknown`);
+        return this.refs[index];
+      }
+      case T_BOXED:
+        return this.boxed();
+      default:
+        this.pos--;
+        return this.bad(`tag 0x${t.toString(16)} unknown`);
+    }
+  }
+
+  register<T>(o: T): T {
+    this.refs[this.nrefs++] = o;
+    return o;
+  }
+
+  /** Takes the next reference index, for an object built after its parts. */
+  reserve(): number {
+    this.refs[this.nrefs] = undefined;
+    return this.nrefs++;
+  }
+
+  enter(): void {
+    if (++this.depth > MAX_DEPTH) {
+      throw new RangeError(
+        `Cannot decode message as it is nested deeper than ${MAX_DEPTH} levels`,
+      );
+    }
+  }
+
+  str8(n: number): string {
+    this.need(n);
+    const b = this.buf, start = this.pos, end = start + n;
+    this.pos = end;
+    if (n > 24) return textDecoder.decode(b.subarray(start, end));
+    // Short strings (keys, mostly) come from a cache of recent ones.
+    let h = n;
+    for (let i = start; i < end; i++) {
+      const c = b[i]!;
+      if (c > 0x7f) return textDecoder.decode(b.subarray(start, end));
+      h = Math.imul(h, 31) + c;
+    }
+    const slot = h & (STRING_CACHE - 1);
+    const cached = strings[slot];
+    if (cached !== undefined && cached.length === n) {
+      let i = 0;
+      while (i < n && cached.charCodeAt(i) === b[start + i]) i++;
+      if (i === n) return cached;
+    }
+    let s = "";
+    for (let i = start; i < end; i++) s += String.fromCharCode(b[i]!);
+    strings[slot] = s;
+    return s;
+  }
+
+  str16(): string {
+    const n = this.count(2);
+    const b = this.buf;
+    let p = this.pos;
+    const parts: string[] = [];
+    const units = new Array<number>(Math.min(n, 4096));
+    for (let done = 0; done < n;) {
+      const k = Math.min(n - done, 4096);
+      units.length = k;
+      for (let i = 0; i < k; i++, p += 2) units[i] = b[p]! | (b[p + 1]! << 8);
+      parts.push(String.fromCharCode(...units));
+      done += k;
+    }
+    this.pos = p;
+    return parts.join("");
+  }
+
+  array(n: number): unknown[] {
+    this.enter();
+    const out = this.register(new Array<unknown>(n));
+    for (let i = 0; i < n; i++) {
+      if (this.pos < this.end && this.buf[this.pos] === T_HOLE) this.pos++;
+      else out[i] = this.value();
+    }
+    this.depth--;
+    return out;
+  }
+
+  key(): string {
+    const k = this.value();
+    if (typeof k !== "string") this.bad("object key is not a string");
+    return k;
+  }
+
+  plain(n: number): Record<string, unknown> {
+    this.enter();
+    const out = this.register({} as Record<string, unknown>);
+    for (let i = 0; i < n; i++) {
+      const key = this.key();
+      const value = this.value();
+      if (key === "__proto__") {
+        Object.defineProperty(out, key, {
+          value,
+          writable: true,
+          enumerable: true,
+          configurable: true,
+        });
+      } else out[key] = value;
+    }
+    this.depth--;
+    return out;
+  }
+
+  map(): Map<unknown, unknown> {
+    const n = this.count(2);
+    this.enter();
+    const out = this.register(new Map());
+    for (let i = 0; i < n; i++) out.set(this.value(), this.value());
+    this.depth--;
+    return out;
+  }
+
+  set(): Set<unknown> {
+    const n = this.count(1);
+    this.enter();
+    const out = this.register(new Set());
+    for (let i = 0; i < n; i++) out.add(this.value());
+    this.depth--;
+    return out;
+  }
+
+  regexp(): RegExp {
+    const index = this.reserve();
+    const source = this.value(), flags = this.value();
+    if (typeof source !== "string" || typeof flags !== "string") {
+      this.bad("RegExp source or flags is not a string");
+    }
+    try {
+      return this.refs[index] = new RegExp(source, flags);
+    } catch {
+      return this.bad(`RegExp /${source}/${flags} is invalid`);
+    }
+  }
+
+  bigint(): bigint {
+    this.need(1);
+    const negative = this.buf[this.pos++]!;
+    const hex = this.value();
+    if (
+      (negative !== 0 && negative !== 1) || typeof hex !== "string" ||
+      !/^[0-9a-f]+$/.test(hex)
+    ) this.bad("bigint is malformed");
+    const v = BigInt(`0x${hex}`);
+    return negative ? -v : v;
+  }
+
+  view_(): ArrayBufferView {
+    this.need(1);
+    const entry = VIEWS[this.buf[this.pos++]!];
+    if (entry === undefined) this.bad("view kind unknown");
+    const n = this.count(1);
+    const [Ctor, size] = entry;
+    if (n % size !== 0) this.bad(`view length ${n} not a multiple of ${size}`);
+    const copy = this.buf.slice(this.pos, this.pos + n);
+    this.pos += n;
+    return this.register(
+      new Ctor(copy.buffer, 0, Ctor === (DataView as unknown) ? n : n / size),
+    );
+  }
+
+  error(): unknown {
+    const index = this.reserve();
+    const record = this.value();
+    if (
+      typeof record !== "object" || record === null ||
+      typeof (record as ErrorRecord).message !== "string" ||
+      typeof (record as ErrorRecord).props !== "object"
+    ) this.bad("error record is malformed");
+    let error: unknown;
+    try {
+      error = deserializeError(record as ErrorRecord);
+    } catch (e) {
+      this.bad(`error record is malformed (${(e as Error).message})`);
+    }
+    return this.refs[index] = error;
+  }
+
+  boxed(): unknown {
+    const index = this.reserve();
+    const inner = this.value();
+    const t = typeof inner;
+    if (t !== "number" && t !== "string" && t !== "boolean" && t !== "bigint") {
+      this.bad("boxed value is not a primitive");
+    }
+    return this.refs[index] = Object(inner);
+  }
+}
+
+const STRING_CACHE = 4096;
+const strings = new Array<string | undefined>(STRING_CACHE).fill(undefined);
+const decoder = new Decoder();
+let decoding = false;
+
+/**
+ * Decodes the one value `bytes` holds (a view of a `SharedArrayBuffer` is
+ * fine: strings and buffers are copied out).
+ *
+ * @throws {TypeError} when the bytes are malformed or have trailing bytes.
+ * @throws {RangeError} when the value is nested deeper than `MAX_DEPTH`.
+ */
+export function decode(bytes: Uint8Array): unknown {
+  return decodeRange(bytes, 0, bytes.byteLength, false);
+}
+
+/**
+ * Decodes the one value held by `buf[start … end)`. Faster than `decode`
+ * when `buf` is always the same array (a ring's data): unless `keep` is
+ * false, it and its `DataView` are kept between calls.
+ *
+ * @throws {TypeError} when the bytes are malformed or have trailing bytes.
+ * @throws {RangeError} when the value is nested deeper than `MAX_DEPTH`.
+ */
+export function decodeRange(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  keep = true,
+): unknown {
+  const dec = decoding ? new Decoder() : decoder;
+  decoding = true;
+  try {
+    if (dec.buf !== buf) {
+      dec.buf = buf;
+      dec.view = undefined;
+    }
+    dec.pos = start;
+    dec.end = end;
+    dec.depth = 0;
+    const value = dec.value();
+    if (dec.pos !== end) dec.bad(`${end - dec.pos} trailing bytes`);
+    return value;
+  } finally {
+    if (dec.nrefs !== 0) {
+      if (dec.nrefs > 1024) dec.refs = [];
+      else dec.refs.fill(undefined, 0, dec.nrefs);
+      dec.nrefs = 0;
+    }
+    if (!keep) {
+      dec.buf = EMPTY; // do not keep a received message alive
+      dec.view = undefined;
+    }
+    if (dec === decoder) decoding = false;
+  }
+}

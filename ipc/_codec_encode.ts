@@ -1,0 +1,444 @@
+/**
+ * The encoder of the codec (`_codec_format.ts` has the format): one
+ * reusable buffer that grows as needed, a short list of the objects seen
+ * (a map past `LINEAR_REFS`) for back references, and a failure that
+ * collects the path of the part that cannot be encoded.
+ *
+ * @module
+ */
+import { serializeError } from "./_transfer.ts";
+import {
+  MAX_DEPTH,
+  T_ARRAY,
+  T_BIGINT,
+  T_BOXED,
+  T_BUFFER,
+  T_DATE,
+  T_ERROR,
+  T_FALSE,
+  T_FLOAT64,
+  T_HOLE,
+  T_INT32,
+  T_MAP,
+  T_NULL,
+  T_OBJECT,
+  T_REF,
+  T_REGEXP,
+  T_SET,
+  T_STR16,
+  T_STR8,
+  T_TRUE,
+  T_UNDEFINED,
+  T_VIEW,
+  VIEWS,
+} from "./_codec_format.ts";
+import {
+  describeValue,
+  EncodeFailure,
+  INDEX,
+  KEY,
+  MAP_KEY,
+  MAP_VALUE,
+  refusal,
+  SET_VALUE,
+} from "./_codec_refusal.ts";
+
+/** Objects per message tracked by a linear search before a map. */
+const LINEAR_REFS = 16;
+
+const textEncoder = new TextEncoder();
+
+/** Encodes values into one reusable, growing buffer. */
+class Encoder {
+  buf = new Uint8Array(256);
+  view = new DataView(this.buf.buffer);
+  pos = 0;
+  list: (object | undefined)[] = new Array(LINEAR_REFS).fill(undefined);
+  count = 0;
+  map: Map<object, number> | undefined;
+  depth = 0;
+  busy = false;
+
+  /** Forgets the objects of the last message (and lets them be collected). */
+  reset(): void {
+    this.pos = 0;
+    this.depth = 0;
+    for (let i = 0; i < this.count && i < LINEAR_REFS; i++) {
+      this.list[i] = undefined;
+    }
+    this.count = 0;
+    this.map = undefined;
+  }
+
+  grow(need: number): void {
+    let size = this.buf.length * 2;
+    while (size < this.pos + need) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.pos));
+    this.buf = next;
+    this.view = new DataView(next.buffer);
+  }
+
+  u32(n: number): void {
+    const b = this.buf, p = this.pos;
+    b[p] = n;
+    b[p + 1] = n >>> 8;
+    b[p + 2] = n >>> 16;
+    b[p + 3] = n >>> 24;
+    this.pos = p + 4;
+  }
+
+  value(v: unknown): void {
+    if (this.pos + 16 > this.buf.length) this.grow(16);
+    const t = typeof v;
+    if (t === "number") return this.number(v as number);
+    if (t === "string") return this.string(v as string);
+    if (t === "object") {
+      if (v === null) this.buf[this.pos++] = T_NULL;
+      else this.object(v as object);
+      return;
+    }
+    if (t === "boolean") {
+      this.buf[this.pos++] = v ? T_TRUE : T_FALSE;
+      return;
+    }
+    if (t === "undefined") {
+      this.buf[this.pos++] = T_UNDEFINED;
+      return;
+    }
+    if (t === "bigint") return this.bigint(v as bigint);
+    throw new EncodeFailure(
+      t === "function" ? "a function" : "a symbol",
+      describeValue(v) + (t === "function" ? "; send data, not code" : ""),
+    );
+  }
+
+  /** Encodes a part of a container; a failure learns where it was. */
+  item(v: unknown, at: string | number, how: number): void {
+    try {
+      this.value(v);
+    } catch (e) {
+      if (e instanceof EncodeFailure) e.at(at, how);
+      throw e;
+    }
+  }
+
+  number(v: number): void {
+    const b = this.buf;
+    if ((v | 0) === v && (v !== 0 || 1 / v > 0)) {
+      if (v >= 0 && v < 128) b[this.pos++] = v;
+      else if (v < 0 && v >= -32) b[this.pos++] = v & 0xff;
+      else {
+        b[this.pos++] = T_INT32;
+        this.u32(v);
+      }
+    } else {
+      b[this.pos++] = T_FLOAT64;
+      this.view.setFloat64(this.pos, v, true);
+      this.pos += 8;
+    }
+  }
+
+  string(s: string): void {
+    const n = s.length;
+    if (n < 32) {
+      if (this.pos + 33 > this.buf.length) this.grow(33);
+      const b = this.buf;
+      const start = this.pos + 1;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c > 0x7f) break;
+        b[start + i] = c;
+      }
+      if (i === n) {
+        b[this.pos] = 0x80 | n;
+        this.pos = start + n;
+        return;
+      }
+    }
+    if (!s.isWellFormed()) return this.utf16(s);
+    const max = n * 3;
+    if (this.pos + max + 5 > this.buf.length) this.grow(max + 5);
+    if (max < 32) {
+      const { written } = textEncoder.encodeInto(
+        s,
+        this.buf.subarray(this.pos + 1),
+      );
+      if (written < 32) {
+        this.buf[this.pos] = 0x80 | written;
+        this.pos += 1 + written;
+        return;
+      }
+    }
+    const { written } = textEncoder.encodeInto(
+      s,
+      this.buf.subarray(this.pos + 5),
+    );
+    this.buf[this.pos++] = T_STR8;
+    this.u32(written);
+    this.pos += written;
+  }
+
+  utf16(s: string): void {
+    const n = s.length;
+    if (this.pos + 2 * n + 5 > this.buf.length) this.grow(2 * n + 5);
+    this.buf[this.pos++] = T_STR16;
+    this.u32(n);
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      b[p++] = c;
+      b[p++] = c >>> 8;
+    }
+    this.pos = p;
+  }
+
+  bigint(v: bigint): void {
+    this.buf[this.pos++] = T_BIGINT;
+    this.buf[this.pos++] = v < 0n ? 1 : 0;
+    this.string((v < 0n ? -v : v).toString(16));
+  }
+
+  bytes(source: Uint8Array): void {
+    const n = source.byteLength;
+    if (this.pos + n + 4 > this.buf.length) this.grow(n + 4);
+    this.u32(n);
+    this.buf.set(source, this.pos);
+    this.pos += n;
+  }
+
+  /**
+   * Writes a back reference if `o` was seen, else registers it. Small
+   * messages search a short list; past `LINEAR_REFS` objects a map takes
+   * over.
+   */
+  seen(o: object): boolean {
+    let index = -1;
+    if (this.map === undefined) {
+      const list = this.list;
+      for (let i = 0; i < this.count; i++) {
+        if (list[i] === o) {
+          index = i;
+          break;
+        }
+      }
+    } else index = this.map.get(o) ?? -1;
+    if (index >= 0) {
+      this.buf[this.pos++] = T_REF;
+      this.u32(index);
+      return true;
+    }
+    if (this.map !== undefined) this.map.set(o, this.count);
+    else if (this.count < LINEAR_REFS) this.list[this.count] = o;
+    else {
+      const map = new Map<object, number>();
+      this.list.forEach((item, i) => map.set(item!, i));
+      map.set(o, this.count);
+      this.map = map;
+    }
+    this.count++;
+    return false;
+  }
+
+  object(o: object): void {
+    if (this.seen(o)) return;
+    if (++this.depth > MAX_DEPTH) {
+      throw new EncodeFailure(
+        `nested deeper than ${MAX_DEPTH} levels`,
+        "a deeper value",
+        true,
+      );
+    }
+    if (Array.isArray(o)) this.array(o);
+    else {
+      const proto = Object.getPrototypeOf(o);
+      if (proto === Object.prototype || proto === null) this.plain(o);
+      else this.special(o, proto);
+    }
+    this.depth--;
+  }
+
+  array(a: unknown[]): void {
+    const n = a.length;
+    if (n < 16) this.buf[this.pos++] = 0xa0 | n;
+    else {
+      this.buf[this.pos++] = T_ARRAY;
+      this.u32(n);
+    }
+    for (let i = 0; i < n; i++) {
+      const item = a[i];
+      if (item === undefined && !(i in a)) {
+        if (this.pos + 1 > this.buf.length) this.grow(1);
+        this.buf[this.pos++] = T_HOLE;
+      } else this.item(item, i, INDEX);
+    }
+  }
+
+  /** A plain object: `for…in` needs no key array; the count is patched. */
+  plain(o: object): void {
+    const start = this.pos++;
+    const rec = o as Record<string, unknown>;
+    let n = 0;
+    for (const key in rec) {
+      this.value(key);
+      this.item(rec[key], key, KEY);
+      n++;
+    }
+    this.patchCount(start, n);
+  }
+
+  /** Own enumerable properties only (class instances, error records). */
+  props(o: object): void {
+    const start = this.pos++;
+    const keys = Object.keys(o);
+    const rec = o as Record<string, unknown>;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      this.value(key);
+      this.item(rec[key], key, KEY);
+    }
+    this.patchCount(start, keys.length);
+  }
+
+  /** Writes an object's tag at `start`, moving the body for a long count. */
+  patchCount(start: number, n: number): void {
+    if (n < 16) {
+      this.buf[start] = 0xb0 | n;
+      return;
+    }
+    if (this.pos + 4 > this.buf.length) this.grow(4);
+    this.buf.copyWithin(start + 5, start + 1, this.pos);
+    this.pos += 4;
+    const end = this.pos;
+    this.pos = start;
+    this.buf[this.pos++] = T_OBJECT;
+    this.u32(n);
+    this.pos = end;
+  }
+
+  special(o: object, proto: object): void {
+    if (ArrayBuffer.isView(o)) return this.view_(o);
+    if (o instanceof ArrayBuffer) {
+      this.buf[this.pos++] = T_BUFFER;
+      return this.bytes(new Uint8Array(o));
+    }
+    if (o instanceof Map) {
+      this.buf[this.pos++] = T_MAP;
+      this.u32(o.size);
+      let i = 0;
+      for (const [k, v] of o) {
+        this.item(k, i, MAP_KEY);
+        this.item(v, i++, MAP_VALUE);
+      }
+      return;
+    }
+    if (o instanceof Set) {
+      this.buf[this.pos++] = T_SET;
+      this.u32(o.size);
+      let i = 0;
+      for (const v of o) this.item(v, i++, SET_VALUE);
+      return;
+    }
+    if (o instanceof Date) {
+      this.buf[this.pos++] = T_DATE;
+      this.view.setFloat64(this.pos, o.getTime(), true);
+      this.pos += 8;
+      return;
+    }
+    if (o instanceof Error) {
+      this.buf[this.pos++] = T_ERROR;
+      return this.value(serializeError(o));
+    }
+    if (o instanceof RegExp) {
+      this.buf[this.pos++] = T_REGEXP;
+      this.string(o.source);
+      return this.value(o.flags);
+    }
+    if (
+      o instanceof Number || o instanceof String || o instanceof Boolean ||
+      o instanceof BigInt
+    ) {
+      this.buf[this.pos++] = T_BOXED;
+      return this.value(o.valueOf());
+    }
+    const refused = refusal(o, proto);
+    if (refused !== undefined) throw refused;
+    // A class instance without methods travels as a plain object.
+    this.props(o);
+  }
+
+  view_(v: ArrayBufferView): void {
+    const refused = refusal(v, undefined);
+    if (refused !== undefined) throw refused;
+    let kind = -1;
+    for (let k = 0; k < VIEWS.length; k++) {
+      if (v.constructor === VIEWS[k]![0]) kind = k;
+    }
+    if (kind < 0) {
+      throw new EncodeFailure("an unsupported view", describeValue(v));
+    }
+    if (this.pos + 2 > this.buf.length) this.grow(2);
+    this.buf[this.pos++] = T_VIEW;
+    this.buf[this.pos++] = kind;
+    this.bytes(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+  }
+}
+
+const shared = new Encoder();
+
+/** The result of `encodeScratch`: the codec's buffer and the bytes used. */
+export interface Encoded {
+  /** The scratch buffer; only `buf[0 … length)` is the message. */
+  buf: Uint8Array;
+  /** How many bytes the message takes. */
+  length: number;
+}
+
+const scratch: Encoded = { buf: shared.buf, length: 0 };
+
+/**
+ * Encodes `value` into the codec's scratch buffer, valid until the next
+ * call, and returns it (always the same object). `name` names the value in
+ * error messages.
+ *
+ * @throws {TypeError} when a part cannot be encoded (the path is named).
+ * @throws {RangeError} when the value is nested deeper than `MAX_DEPTH`.
+ */
+export function encodeScratch(value: unknown, name = "value"): Encoded {
+  if (shared.busy) {
+    // A reentrant call (a getter that sends) gets its own encoder.
+    const bytes = encode(value, name);
+    return { buf: bytes, length: bytes.length };
+  }
+  shared.busy = true;
+  try {
+    shared.value(value);
+  } catch (e) {
+    if (e instanceof EncodeFailure) throw e.toError(name);
+    throw e;
+  } finally {
+    scratch.buf = shared.buf;
+    scratch.length = shared.pos;
+    shared.reset();
+    shared.busy = false;
+  }
+  return scratch;
+}
+
+/** Encodes `value` into a fresh buffer; see `encodeScratch`. */
+export function encode(value: unknown, name = "value"): Uint8Array {
+  const enc = shared.busy ? new Encoder() : shared;
+  enc.busy = true;
+  try {
+    enc.value(value);
+    return enc.buf.slice(0, enc.pos);
+  } catch (e) {
+    if (e instanceof EncodeFailure) throw e.toError(name);
+    throw e;
+  } finally {
+    enc.reset();
+    enc.busy = false;
+  }
+}

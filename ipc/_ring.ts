@@ -1,0 +1,279 @@
+/**
+ * A multi-producer, multi-consumer ring of variable-size messages in one
+ * `SharedArrayBuffer`, with futex wake-ups. `Queue` and `pipe()` run on it.
+ *
+ * Memory: a header of `Int32` words (each hot word on its own cache line),
+ * then `capacity` data bytes (a power of two). `TAIL` and `HEAD` count bytes
+ * written and read, wrapping at 2^32; a position is `counter & (capacity-1)`.
+ *
+ * Records in the data area are 8-byte aligned and never wrap: an 8-byte
+ * header (`u32` payload length; type byte, tag byte, two zero bytes), then
+ * the payload, padded to 8. A message that fits in half the ring is one
+ * `FULL` record; a bigger one streams as `FIRST` (payload starts with the
+ * total length, `u32` + 4 pad bytes), `MORE`…, `LAST`, each at most a
+ * quarter of the ring, so a message of any size passes through while the
+ * consumer reads. `PAD` fills the end of the ring when a record does not
+ * fit there; `ABORT` ends a stream whose producer gave up or died.
+ *
+ * Locks: producers take `WLOCK` for a whole message and consumers `RLOCK`
+ * for a whole message, so messages never interleave. A lock word holds the
+ * holder's agent id (`sync/_agent.ts`); a waiter that finds the holder dead
+ * takes the lock over. A producer that takes `WLOCK` while `WSTATE` says a
+ * stream is open writes `ABORT` first. A consumer that takes `RLOCK` and
+ * finds `MORE`/`LAST` records at a message boundary skips them (the dead
+ * consumer's stream). So a Worker terminated mid-`put` or mid-`get` loses
+ * its own message, never the ring.
+ *
+ * Counters: `COUNT` is the number of messages put and not yet taken (a
+ * producer reserves one before writing, bounded by `MAXSIZE`; a consumer
+ * releases it on taking `FULL` or `FIRST`); `UNFINISHED` counts messages
+ * put and not yet marked done (`JoinableQueue`). `CLOSED` has bit 1 (no more
+ * writes: readers drain, then see the end) and bit 2 (no more reads).
+ *
+ * Waiting: each waitable word `W` is followed by `W + 1`, the number of
+ * threads sleeping on it; whoever changes `W` notifies only when that count
+ * is non-zero. Waiters spin briefly (a sleeping hand-off costs about 20 µs)
+ * and then sleep in slices, so that a dead lock holder is noticed.
+ *
+ * The operations on a ring are in `_ring_ops.ts`, the waiting in
+ * `_ring_wait.ts`.
+ *
+ * @module
+ */
+import { agentId, isAgentDead } from "../sync/_agent.ts";
+
+export const CAPACITY = 0;
+export const MAXSIZE = 1;
+export const FLAGS = 2;
+export const TAIL = 16;
+export const HEAD = 32;
+export const WLOCK = 48;
+export const WSTATE = 50;
+export const RLOCK = 64;
+export const COUNT = 80;
+export const UNFINISHED = 96;
+export const CLOSED = 112;
+/** Bytes before the data area. */
+export const HEADER_BYTES = 512;
+
+/** `FLAGS` bit: `UNFINISHED` is kept (a `JoinableQueue`). */
+const JOINABLE = 1;
+/** `CLOSED` bit: no more writes. */
+export const WRITE_CLOSED = 1;
+/** `CLOSED` bit: no more reads. */
+export const READ_CLOSED = 2;
+
+export const FULL = 1;
+export const FIRST = 2;
+export const MORE = 3;
+export const LAST = 4;
+export const ABORT = 5;
+export const PAD = 6;
+
+/** `step()` finished. */
+export const DONE = -1;
+
+/** Smallest and largest data area. */
+export const MIN_CAPACITY = 256;
+export const MAX_CAPACITY = 1 << 30;
+/** Largest message. */
+export const MAX_MESSAGE = 0x7fff_ffff;
+
+/** Thrown by an operation on a closed ring; the caller maps it. */
+export class RingClosedError extends Error {
+  /** Which side was closed: `WRITE_CLOSED` or `READ_CLOSED`. */
+  readonly side: number;
+  constructor(side: number) {
+    super(side === WRITE_CLOSED ? "closed for writing" : "closed for reading");
+    this.name = "RingClosedError";
+    this.side = side;
+  }
+}
+
+/** Options of `Ring.create`. */
+export interface RingInit {
+  /** Data bytes, rounded up to a power of two. */
+  capacity: number;
+  /** Largest number of messages held, `0` for no limit. */
+  maxsize?: number;
+  /** Keep the `UNFINISHED` counter. */
+  joinable?: boolean;
+}
+
+/** Rounds `n` up to a multiple of 8. */
+export function align8(n: number): number {
+  return (n + 7) & ~7;
+}
+
+/** One thread's handle on a ring. */
+export class Ring {
+  /** The memory, shared with every handle on this ring. */
+  readonly buffer: SharedArrayBuffer;
+  readonly h: Int32Array;
+  readonly data: Uint8Array;
+  readonly words: Int32Array;
+  readonly capacity: number;
+  readonly mask: number;
+  readonly maxsize: number;
+  readonly joinable: boolean;
+
+  /** Wraps existing ring memory. */
+  constructor(buffer: SharedArrayBuffer) {
+    this.buffer = buffer;
+    this.h = new Int32Array(buffer, 0, HEADER_BYTES / 4);
+    this.capacity = this.h[CAPACITY]!;
+    this.mask = this.capacity - 1;
+    this.maxsize = this.h[MAXSIZE]!;
+    this.joinable = (this.h[FLAGS]! & JOINABLE) !== 0;
+    this.data = new Uint8Array(buffer, HEADER_BYTES, this.capacity);
+    this.words = new Int32Array(buffer, HEADER_BYTES, this.capacity / 4);
+  }
+
+  /** Allocates a new ring. */
+  static create(init: RingInit): Ring {
+    let capacity = MIN_CAPACITY;
+    while (capacity < init.capacity && capacity < MAX_CAPACITY) capacity *= 2;
+    const buffer = new SharedArrayBuffer(HEADER_BYTES + capacity);
+    const h = new Int32Array(buffer, 0, HEADER_BYTES / 4);
+    h[CAPACITY] = capacity;
+    h[MAXSIZE] = init.maxsize ?? 0;
+    h[FLAGS] = init.joinable ? JOINABLE : 0;
+    return new Ring(buffer);
+  }
+
+  /** Checks that `buffer` looks like ring memory (for revive). */
+  static validate(buffer: unknown): buffer is SharedArrayBuffer {
+    if (!(buffer instanceof SharedArrayBuffer)) return false;
+    if (buffer.byteLength < HEADER_BYTES + MIN_CAPACITY) return false;
+    const capacity = new Int32Array(buffer, 0, 1)[0]!;
+    return capacity >= MIN_CAPACITY && (capacity & (capacity - 1)) === 0 &&
+      buffer.byteLength === HEADER_BYTES + capacity;
+  }
+
+  /** Messages put and not yet taken. */
+  get count(): number {
+    return Atomics.load(this.h, COUNT);
+  }
+
+  /** Messages put and not yet marked done. */
+  get unfinished(): number {
+    return Atomics.load(this.h, UNFINISHED);
+  }
+
+  /** The `CLOSED` bits. */
+  get closed(): number {
+    return Atomics.load(this.h, CLOSED);
+  }
+
+  /** Whether a message (or part of one) is waiting to be read. */
+  get readable(): boolean {
+    return Atomics.load(this.h, TAIL) !== Atomics.load(this.h, HEAD);
+  }
+
+  /** Sets `CLOSED` bits and wakes every sleeper so it can see them. */
+  close(bits: number): void {
+    Atomics.or(this.h, CLOSED, bits);
+    for (const word of [TAIL, HEAD, COUNT, UNFINISHED, WLOCK, RLOCK]) {
+      Atomics.notify(this.h, word);
+    }
+  }
+
+  /** Marks one message done; returns the number left unfinished. */
+  taskDone(): number {
+    const h = this.h;
+    for (;;) {
+      const n = Atomics.load(h, UNFINISHED);
+      if (n <= 0) return -1;
+      if (Atomics.compareExchange(h, UNFINISHED, n, n - 1) === n) {
+        if (n === 1 && Atomics.load(h, UNFINISHED + 1) > 0) {
+          Atomics.notify(h, UNFINISHED);
+        }
+        return n - 1;
+      }
+    }
+  }
+
+  /** Index of the unfinished counter, for `join()` waits. */
+  readonly unfinishedWord: number = UNFINISHED;
+
+  /** Wakes sleepers on `word` if there are any. */
+  wake(word: number): void {
+    if (Atomics.load(this.h, word + 1) > 0) Atomics.notify(this.h, word);
+  }
+
+  /** Takes lock `word`; returns `DONE`, or the owner to wait for. */
+  lock(word: number): number {
+    const h = this.h;
+    const me = agentId();
+    const owner = Atomics.compareExchange(h, word, 0, me);
+    if (owner === 0) return DONE;
+    if (
+      owner !== me && isAgentDead(owner) &&
+      Atomics.compareExchange(h, word, owner, me) === owner
+    ) return DONE;
+    return owner;
+  }
+
+  /** Releases lock `word`. */
+  unlock(word: number): void {
+    Atomics.store(this.h, word, 0);
+    this.wake(word);
+  }
+
+  /** Releases one reserved message slot (a put that did not happen). */
+  unreserve(): void {
+    Atomics.sub(this.h, COUNT, 1);
+    this.wake(COUNT);
+    if (this.joinable) this.taskDone();
+  }
+
+  /** Writes a record header at data position `p`. */
+  header(p: number, length: number, type: number, tag: number): void {
+    this.words[p >> 2] = length;
+    this.words[(p >> 2) + 1] = type | (tag << 8);
+  }
+
+  /**
+   * Makes room for a record of `size` bytes at the tail: returns its data
+   * position, or -1 when there is not enough free space. Writes a `PAD`
+   * record first when the record does not fit before the end of the ring;
+   * `this.skip` is the number of bytes that padding took.
+   */
+  room(size: number): number {
+    const h = this.h;
+    const tail = Atomics.load(h, TAIL);
+    const free = this.capacity - ((tail - Atomics.load(h, HEAD)) | 0);
+    const p = tail & this.mask;
+    const end = this.capacity - p;
+    if (size <= end) {
+      if (size > free) return -1;
+      this.skip = 0;
+      return p;
+    }
+    if (end + size > free) return -1;
+    this.header(p, end - 8, PAD, 0);
+    this.skip = end;
+    return 0;
+  }
+
+  /** Bytes of padding the last `room()` call wrote. */
+  skip = 0;
+
+  /** Publishes `bytes` more written bytes and wakes sleeping readers. */
+  publish(bytes: number): void {
+    Atomics.add(this.h, TAIL, bytes);
+    this.wake(TAIL);
+  }
+
+  /** Frees `bytes` read bytes and wakes sleeping writers. */
+  consume(bytes: number): void {
+    Atomics.add(this.h, HEAD, bytes);
+    this.wake(HEAD);
+  }
+}
+
+/** The ring each `Queue` handle runs on (for its subclasses' methods). */
+export const ringOf: WeakMap<object, Ring> = new WeakMap();
+
+/** Queue classes whose rings keep the `UNFINISHED` count. */
+export const joinableClasses: WeakSet<object> = new WeakSet();

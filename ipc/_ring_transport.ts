@@ -1,0 +1,209 @@
+/**
+ * The transport of `pipe()`: one end of a pipe over shared-memory rings
+ * (`_ring.ts`), one ring per direction. An end reads from `input` and
+ * writes to `output`; a one-way pipe's ends have only one of them.
+ *
+ * Closing an end closes its output for writing (the peer drains it, then
+ * sees the end of stream) and its input for reading (the peer's next send
+ * fails). The ring header keeps both bits, so the state is the same in
+ * every thread that holds either end.
+ *
+ * @module
+ */
+import {
+  DONE,
+  READ_CLOSED,
+  Ring,
+  RingClosedError,
+  TAIL,
+  WRITE_CLOSED,
+} from "./_ring.ts";
+import { type Op, Reader, Writer } from "./_ring_ops.ts";
+import { runAsync, runSync } from "./_ring_wait.ts";
+import type {
+  Frame,
+  Transport,
+  TransportSyncOptions,
+  TransportWaitOptions,
+} from "./_transport.ts";
+
+/** The description of a pipe end. */
+export interface RingTransportData {
+  /** The ring this end reads, if any. */
+  input: SharedArrayBuffer | null;
+  /** The ring this end writes, if any. */
+  output: SharedArrayBuffer | null;
+}
+
+function copyFrame(buf: Uint8Array, start: number, end: number): Uint8Array {
+  return buf.slice(start, end);
+}
+
+/** Waits until the input has a message or its writer closed. */
+class PollOp implements Op {
+  waitValue = 0;
+  readonly cancellable = true;
+  #ring: Ring;
+  constructor(ring: Ring) {
+    this.#ring = ring;
+  }
+  step(): number {
+    const ring = this.#ring;
+    if (ring.readable || ring.closed !== 0) return DONE;
+    this.waitValue = Atomics.load(ring.h, TAIL);
+    if (ring.readable || ring.closed !== 0) return DONE;
+    return TAIL;
+  }
+  cancel(): void {}
+}
+
+/** One end of a pipe. */
+export class RingTransport implements Transport {
+  readonly #input: Ring | undefined;
+  readonly #output: Ring | undefined;
+  #closed = false;
+
+  /** An end over the given rings (either may be absent). */
+  constructor(input: Ring | undefined, output: Ring | undefined) {
+    this.#input = input;
+    this.#output = output;
+  }
+
+  /** Rebuilds an end from its description. */
+  static revive(data: RingTransportData): RingTransport {
+    const ring = (buffer: unknown) => {
+      if (buffer === null || buffer === undefined) return undefined;
+      if (!Ring.validate(buffer)) {
+        throw new TypeError(
+          "Cannot revive Connection as its description holds no pipe memory",
+        );
+      }
+      return new Ring(buffer);
+    };
+    return new RingTransport(ring(data?.input), ring(data?.output));
+  }
+
+  /** Sends copy `payload` before they return: the caller may reuse it. */
+  readonly copiesAtOnce = true;
+  readonly sharesMemory = true;
+
+  get readable(): boolean {
+    return this.#input !== undefined;
+  }
+
+  get writable(): boolean {
+    return this.#output !== undefined;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  async send(
+    tag: number,
+    payload: Uint8Array,
+    options: TransportWaitOptions = {},
+  ): Promise<void> {
+    const ring = this.#output!;
+    const op = new Writer(ring, payload, payload.byteLength, tag);
+    if (op.step() === DONE) return;
+    op.own();
+    await runAsync(ring, op, "send() on Connection", options);
+  }
+
+  sendSync(
+    tag: number,
+    payload: Uint8Array,
+    options: TransportSyncOptions = {},
+  ): void {
+    const ring = this.#output!;
+    const op = new Writer(ring, payload, payload.byteLength, tag);
+    runSync(ring, op, "sendSync() on Connection", options.timeout);
+  }
+
+  async recv(options: TransportWaitOptions = {}): Promise<Frame | null> {
+    const ring = this.#input!;
+    const op = new Reader(ring, copyFrame);
+    try {
+      if (op.step() !== DONE) {
+        await runAsync(ring, op, "recv() from Connection", options);
+      }
+    } catch (error) {
+      if (isEnd(error)) return null;
+      throw error;
+    }
+    return { tag: op.tag, payload: op.value as Uint8Array };
+  }
+
+  recvSync(options: TransportSyncOptions = {}): Frame | null {
+    const ring = this.#input!;
+    const op = new Reader(ring, copyFrame);
+    try {
+      runSync(ring, op, "recvSync() from Connection", options.timeout);
+    } catch (error) {
+      if (isEnd(error)) return null;
+      throw error;
+    }
+    return { tag: op.tag, payload: op.value as Uint8Array };
+  }
+
+  async poll(options: TransportWaitOptions = {}): Promise<boolean> {
+    const ring = this.#input!;
+    const op = new PollOp(ring);
+    if (op.step() === DONE) return true;
+    if (options.timeout === 0) return false;
+    try {
+      await runAsync(ring, op, "poll() Connection", options);
+      return true;
+    } catch (error) {
+      if (error instanceof DOMException && error.name === "TimeoutError") {
+        return false;
+      }
+      throw error;
+    }
+  }
+
+  pollSync(options: TransportSyncOptions = {}): boolean {
+    const ring = this.#input!;
+    const op = new PollOp(ring);
+    if (op.step() === DONE) return true;
+    if (options.timeout === 0) return false;
+    try {
+      runSync(ring, op, "pollSync() Connection", options.timeout);
+      return true;
+    } catch (error) {
+      if (error instanceof DOMException && error.name === "TimeoutError") {
+        return false;
+      }
+      throw error;
+    }
+  }
+
+  /** Whether the peer closed its end (its output or its input). */
+  get peerClosed(): boolean {
+    return ((this.#input?.closed ?? 0) & WRITE_CLOSED) !== 0 ||
+      ((this.#output?.closed ?? 0) & READ_CLOSED) !== 0;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#output?.close(WRITE_CLOSED);
+    this.#input?.close(READ_CLOSED);
+  }
+
+  describe(): { kind: string; data: RingTransportData } {
+    return {
+      kind: "ring",
+      data: {
+        input: this.#input?.buffer ?? null,
+        output: this.#output?.buffer ?? null,
+      },
+    };
+  }
+}
+
+/** Whether `error` is the end of the input stream (its writer closed). */
+function isEnd(error: unknown): boolean {
+  return error instanceof RingClosedError && error.side === WRITE_CLOSED;
+}

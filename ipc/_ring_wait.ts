@@ -1,0 +1,166 @@
+/**
+ * Waiting on a ring: `runSync` and `runAsync` drive an operation of
+ * `_ring_ops.ts` to its end. Between steps they spin briefly on the word the
+ * operation waits on (a sleeping hand-off costs about 20 µs, a spin under
+ * one), then sleep on it with `Atomics.wait` / `Atomics.waitAsync` in
+ * slices of `SLICE_MS`, so that a lock holder that died is noticed. The
+ * sleeper count after each word (`word + 1`) tells wakers whether to
+ * notify. Timeouts and aborts cancel the operation when it can be
+ * cancelled (a stream being read is read to its end).
+ *
+ * @module
+ */
+import { DONE, type Ring } from "./_ring.ts";
+import type { Op } from "./_ring_ops.ts";
+
+const SLICE_MS = 100;
+const SPIN_NS = 20_000;
+
+/** Spins until `h[word] !== value` or the spin budget is spent. */
+function spin(h: Int32Array, word: number, value: number): boolean {
+  const start = performance.now();
+  for (let i = 1;; i++) {
+    if (Atomics.load(h, word) !== value) return true;
+    if ((i & 63) === 0 && (performance.now() - start) * 1e6 > SPIN_NS) {
+      return false;
+    }
+  }
+}
+
+/** The rejection of a timed-out wait. */
+export function timeoutError(what: string, timeout: number): DOMException {
+  return new DOMException(
+    `Timed out after ${timeout} ms waiting to ${what}`,
+    "TimeoutError",
+  );
+}
+
+/**
+ * Validates a `timeout` option: a non-negative number or `undefined`.
+ *
+ * @throws {RangeError} otherwise.
+ */
+export function checkTimeout(action: string, timeout: unknown): void {
+  if (
+    timeout !== undefined &&
+    (typeof timeout !== "number" || !(timeout >= 0))
+  ) {
+    throw new RangeError(
+      `Cannot ${action} as timeout must be a non-negative number of milliseconds: received ${
+        String(timeout)
+      }`,
+    );
+  }
+}
+
+/**
+ * Drives `op` to the end, blocking the thread (`Atomics.wait`).
+ *
+ * @throws {DOMException} `TimeoutError` when `timeout` passes first.
+ */
+export function runSync(
+  ring: Ring,
+  op: Op,
+  what: string,
+  timeout?: number,
+): void {
+  const h = ring.h;
+  const deadline = timeout === undefined
+    ? Infinity
+    : performance.now() + timeout;
+  for (;;) {
+    const word = op.step();
+    if (word === DONE) return;
+    const value = op.waitValue;
+    if (spin(h, word, value)) continue;
+    const left = deadline - performance.now();
+    if (left <= 0 && op.cancellable) {
+      op.cancel();
+      throw timeoutError(what, timeout!);
+    }
+    Atomics.add(h, word + 1, 1);
+    try {
+      Atomics.wait(
+        h,
+        word,
+        value,
+        left > 0 ? Math.min(SLICE_MS, left) : SLICE_MS,
+      );
+    } finally {
+      Atomics.sub(h, word + 1, 1);
+    }
+  }
+}
+
+/** Options of `runAsync`. */
+export interface RunOptions {
+  /** Abort the wait. */
+  signal?: AbortSignal | undefined;
+  /** Give up after this many milliseconds. */
+  timeout?: number | undefined;
+}
+
+/**
+ * Drives `op` to the end without blocking the event loop
+ * (`Atomics.waitAsync`, after a brief spin).
+ */
+export async function runAsync(
+  ring: Ring,
+  op: Op,
+  what: string,
+  options: RunOptions = {},
+): Promise<void> {
+  const { signal, timeout } = options;
+  const h = ring.h;
+  const deadline = timeout === undefined
+    ? Infinity
+    : performance.now() + timeout;
+  let word = DONE;
+  const onAbort = () => {
+    if (word !== DONE) Atomics.notify(h, word);
+  };
+  signal?.addEventListener("abort", onAbort);
+  try {
+    for (;;) {
+      if (signal?.aborted && op.cancellable) {
+        op.cancel();
+        throw signal.reason;
+      }
+      word = op.step();
+      if (word === DONE) return;
+      const value = op.waitValue;
+      if (spin(h, word, value)) continue;
+      const left = deadline - performance.now();
+      if (left <= 0 && op.cancellable) {
+        op.cancel();
+        throw timeoutError(what, timeout!);
+      }
+      const slice = left > 0 ? Math.min(SLICE_MS, left) : SLICE_MS;
+      Atomics.add(h, word + 1, 1);
+      try {
+        const wait = Atomics.waitAsync(h, word, value, slice);
+        if (wait.async) {
+          // A pending waitAsync does not keep Deno's event loop alive: a
+          // timer of the same length does.
+          let timer: ReturnType<typeof setTimeout> | undefined;
+          const alive = new Promise<void>((resolve) => {
+            timer = setTimeout(resolve, slice + 1);
+          });
+          try {
+            await Promise.race([wait.value, alive]);
+          } finally {
+            clearTimeout(timer);
+          }
+        }
+      } finally {
+        Atomics.sub(h, word + 1, 1);
+      }
+    }
+  } catch (error) {
+    if (op.cancellable) op.cancel();
+    throw error;
+  } finally {
+    word = DONE;
+    signal?.removeEventListener("abort", onAbort);
+  }
+}
