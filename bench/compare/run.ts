@@ -117,7 +117,7 @@ async function once(entry: Entry): Promise<Record<string, number>> {
     cwd: root,
     stdout: "piped",
     stderr: "piped",
-    env: { PYTHONDONTWRITEBYTECODE: "1" },
+    env: { PYTHONDONTWRITEBYTECODE: "1", NO_COLOR: "1" },
     signal: AbortSignal.timeout(timeoutMs),
   }).output();
   const text = new TextDecoder().decode(out.stdout);
