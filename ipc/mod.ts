@@ -36,3 +36,4 @@
 export * from "./connection.ts";
 export * from "./pipe.ts";
 export * from "./queue.ts";
+export * from "./listener.ts";
