@@ -72,6 +72,11 @@ export interface RunnerHost {
   shared: boolean;
   /** Prints an entry's uncaught error as Python does (process mode). */
   report?: (error: unknown) => void;
+  /**
+   * Called when task `seq` was claimed, just before it runs (a subprocess
+   * child tells its parent, which cannot see its control block).
+   */
+  claimed?: (seq: number) => void;
 }
 
 const FLUSH_COUNT = 32;
@@ -402,6 +407,7 @@ export class Runner {
         this.#head = at + TASK_WORDS;
         const seq = queue[at] as number;
         if (!claim(this.#control, seq)) continue;
+        this.#host.claimed?.(seq);
         const payload = queue[at + 3];
         queue[at + 3] = undefined;
         const running = this.#task(
