@@ -1,0 +1,172 @@
+/**
+ * Starting and stopping a Manager's server in its own Worker or its own
+ * subprocess (the entry module is `_manager_entry.ts`), and handing back
+ * the address it bound.
+ *
+ * Stopping asks the server to close and waits for it to say so (or for the
+ * subprocess to exit), then ends the Worker. A subprocess holds the write
+ * end of its stdin in the parent: when the parent exits, even killed, stdin
+ * closes and the server stops, so no orphan server is left behind.
+ *
+ * @module
+ */
+import type { Address } from "./_socket_endpoint.ts";
+import type { ServerConfig } from "./_manager_server.ts";
+import { deserializeError, type ErrorRecord } from "./_transfer.ts";
+
+/** A running server in a Worker or a subprocess. */
+export interface ManagerHandle {
+  /** The bound address. */
+  address: Address;
+  /** Stops the server and waits until it has stopped. */
+  stop(): Promise<void>;
+}
+
+const ENTRY = new URL("./_manager_entry.ts", import.meta.url);
+const STOP_GRACE_MS = 5_000;
+
+/** Starts the server in a new Worker. */
+export function startServerWorker(
+  config: ServerConfig,
+): Promise<ManagerHandle> {
+  const worker = new Worker(ENTRY, { type: "module", name: "manager" });
+  let stopped!: () => void;
+  const done = new Promise<void>((resolve) => stopped = resolve);
+  return new Promise<ManagerHandle>((resolve, reject) => {
+    worker.onerror = (event) => {
+      event.preventDefault();
+      worker.terminate();
+      stopped();
+      reject(
+        new Error(
+          `Cannot start Manager as its server failed: ${event.message}`,
+        ),
+      );
+    };
+    worker.onmessage = (event: MessageEvent) => {
+      const message = event.data as {
+        type: string;
+        address?: Address;
+        error?: ErrorRecord;
+      };
+      if (message.type === "ready") {
+        resolve({
+          address: message.address!,
+          async stop() {
+            worker.postMessage({ type: "stop" });
+            let timer: ReturnType<typeof setTimeout> | undefined;
+            await Promise.race([
+              done,
+              new Promise<void>((r) => timer = setTimeout(r, STOP_GRACE_MS)),
+            ]);
+            clearTimeout(timer);
+            worker.terminate();
+          },
+        });
+      } else if (message.type === "failed") {
+        worker.terminate();
+        stopped();
+        reject(deserializeError(message.error!));
+      } else if (message.type === "stopped") {
+        stopped();
+        worker.terminate();
+      }
+    };
+    worker.postMessage({ type: "start", config });
+  });
+}
+
+function base64(bytes: Uint8Array): string {
+  let text = "";
+  for (const b of bytes) text += String.fromCharCode(b);
+  return btoa(text);
+}
+
+async function readLine(stream: ReadableStream<Uint8Array>): Promise<string> {
+  const reader = stream.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  try {
+    while (!text.includes("\n")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  return text.split("\n")[0]!;
+}
+
+/** Starts the server in a `deno run` subprocess (needs `--allow-run`). */
+export async function startServerProcess(
+  config: ServerConfig,
+): Promise<ManagerHandle> {
+  const reads = (config.registrations ?? [])
+    .map((r) => r.module)
+    .filter((m) => m.startsWith("file:"))
+    .map((m) => new URL(m).pathname);
+  const args = [
+    "run",
+    "--no-prompt",
+    "--allow-net",
+    ...(reads.length > 0 ? [`--allow-read=${reads.join(",")}`] : []),
+    ...("path" in config.address
+      ? [
+        `--allow-read=${config.address.path}`,
+        `--allow-write=${config.address.path}`,
+      ]
+      : []),
+    ENTRY.href,
+  ];
+  const child = new Deno.Command(Deno.execPath(), {
+    args,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const stdin = child.stdin.getWriter();
+  await stdin.write(
+    new TextEncoder().encode(
+      JSON.stringify({
+        ...config,
+        authkey: config.authkey === undefined
+          ? undefined
+          : base64(config.authkey),
+      }) + "\n",
+    ),
+  );
+  const line = await readLine(child.stdout);
+  const reply = line === "" ? {} : JSON.parse(line);
+  const drain = child.stdout.cancel().catch(() => {});
+  if (reply.address === undefined) {
+    await stdin.close().catch(() => {});
+    await child.status;
+    await drain;
+    const error = new Error(
+      `Cannot start Manager as its server process failed: ${
+        reply.error?.message ?? "it exited before reporting its address"
+      }`,
+    );
+    throw error;
+  }
+  return {
+    address: reply.address,
+    async stop() {
+      await stdin.close().catch(() => {});
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const exited = await Promise.race([
+        child.status.then(() => true),
+        new Promise<false>((r) =>
+          timer = setTimeout(() => r(false), STOP_GRACE_MS)
+        ),
+      ]);
+      clearTimeout(timer);
+      if (!exited) {
+        child.kill("SIGKILL");
+        await child.status;
+      }
+      await drain;
+    },
+  };
+}
