@@ -9,13 +9,13 @@
  * follow them: `SharedValue<"i">` holds a `number`, `SharedValue<"q">` a
  * `bigint`.
  *
- * @example Python's `RawValue('d', 0.0)` and `RawArray('i', range(10))`
+ * @example Python's `Value('d', 0.0)` and `Array('i', range(10))`
  * ```ts
- * import { RawArray, RawValue } from "@mp/multiprocessing/shared";
+ * import { SharedArray, SharedValue } from "@mp/multiprocessing/shared";
  * import assert from "node:assert/strict";
  *
- * const num = new RawValue("d", 0.0);
- * const arr = new RawArray("i", Array.from({ length: 10 }, (_, i) => i));
+ * const num = new SharedValue("d", 0.0);
+ * const arr = new SharedArray("i", Array.from({ length: 10 }, (_, i) => i));
  *
  * // In a worker that received them:
  * num.value = 3.1415927;
@@ -29,7 +29,9 @@
  */
 export * from "./dtype.ts";
 export * from "./raw_value.ts";
+export * from "./shared_value.ts";
 export * from "./raw_array.ts";
+export * from "./shared_array.ts";
 export * from "./shared_struct.ts";
 export * from "./struct_array.ts";
 export * from "./shared_memory.ts";
