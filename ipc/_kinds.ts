@@ -3,20 +3,21 @@
  * and class name → error class for rebuilding errors.
  *
  * Built lazily on first use from the exports of `sync/mod.ts`,
- * `shared/mod.ts` and `ipc/mod.ts`: an export `X` of folder `f` with a
- * static `[revive]` is kind `"f.X"` (the kind its instances describe
- * themselves with), and every exported subclass of `Error` is known by its
- * name. `registerKind()` adds classes from elsewhere. `ipc/mod.ts` imports
- * this file indirectly, so nothing here may run while those modules are
- * still evaluating: no top-level calls into this file from `sync/`,
- * `shared/` or `ipc/`.
+ * `shared/mod.ts` and the ipc files listed in `_shareables.ts`: an export
+ * `X` of folder `f` with a static `[revive]` is kind `"f.X"` (the kind its
+ * instances describe themselves with), and every exported subclass of
+ * `Error` is known by its name. `registerKind()` and `registerErrorClass()`
+ * add classes from elsewhere (higher layers). Those ipc files import this
+ * one indirectly, so nothing here may run while they are still
+ * evaluating: no top-level calls into this file from `sync/`, `shared/` or
+ * `ipc/`.
  *
  * @module
  */
 import { revive } from "../sync/_shareable.ts";
 import * as syncExports from "../sync/mod.ts";
 import * as sharedExports from "../shared/mod.ts";
-import * as ipcExports from "./mod.ts";
+import * as ipcExports from "./_shareables.ts";
 
 /** A class that revives descriptions of one kind. */
 export type Reviver = { [revive](data: never): unknown };
@@ -24,6 +25,7 @@ export type Reviver = { [revive](data: never): unknown };
 const late = new Map<string, Reviver>();
 let kinds: Map<string, Reviver> | undefined;
 const errorClasses = new Map<string, ErrorConstructor>();
+const lateErrors = new Map<string, ErrorConstructor>();
 
 /**
  * Registers (or replaces) the class that revives descriptions of `kind`.
@@ -65,6 +67,7 @@ function buildKinds(): Map<string, Reviver> {
     }
   }
   for (const [kind, cls] of late) table.set(kind, cls);
+  for (const [name, cls] of lateErrors) errorClasses.set(name, cls);
   return table;
 }
 
@@ -77,6 +80,22 @@ export function lookupKind(kind: string): Reviver | undefined {
     cls = kinds.get(kind);
   }
   return cls;
+}
+
+/**
+ * Registers an error class so that errors of it cross as themselves (for
+ * error classes of layers above ipc/, such as the pool's).
+ */
+export function registerErrorClass(cls: ErrorConstructor): void {
+  if (typeof cls !== "function" || !(cls.prototype instanceof Error)) {
+    throw new TypeError(
+      `Cannot register error class as it does not extend Error: received ${
+        String(cls)
+      }`,
+    );
+  }
+  lateErrors.set(cls.name, cls);
+  errorClasses.set(cls.name, cls);
 }
 
 /** The error class this package exports under `name`, if any. */

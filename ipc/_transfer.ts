@@ -28,7 +28,12 @@ import { type ErrorRecord, MARK, recordError } from "./_error_record.ts";
 import { reviveValue } from "./_revive.ts";
 
 export { type ErrorRecord, MARK };
-export { lookupKind, registerKind, type Reviver } from "./_kinds.ts";
+export {
+  lookupKind,
+  registerErrorClass,
+  registerKind,
+  type Reviver,
+} from "./_kinds.ts";
 
 /** Options of {@linkcode toTransferable}. */
 export interface TransferOptions {

@@ -50,3 +50,4 @@ export * from "./semaphore_proxy.ts";
 export * from "./event_proxy.ts";
 export * from "./condition_proxy.ts";
 export * from "./custom_proxy.ts";
+export * from "./manager_client.ts";

@@ -3,9 +3,14 @@ import {
   deserializeError,
   fromTransferable,
   lookupKind,
+  registerErrorClass,
   serializeError,
   toTransferable,
 } from "../../ipc/_transfer.ts";
+import { revive } from "../../sync/_shareable.ts";
+import * as ipc from "../../ipc/mod.ts";
+import * as shared from "../../shared/mod.ts";
+import * as sync from "../../sync/mod.ts";
 import { Address, Counter } from "../fixtures/ipc_transfer_counter.ts";
 
 /** Sends `value` the way every transport does: walk, clone, revive. */
@@ -282,4 +287,44 @@ Deno.test("a shareable and an error cross into a real Worker and back", async ()
   } finally {
     worker.terminate();
   }
+});
+
+Deno.test("the registry knows every shareable class of sync/, shared/ and ipc/", () => {
+  const missing: string[] = [];
+  for (
+    const [folder, exports] of [["sync", sync], ["shared", shared], [
+      "ipc",
+      ipc,
+    ]] as const
+  ) {
+    for (const [name, value] of Object.entries(exports)) {
+      if (typeof value !== "function") continue;
+      if (typeof (value as { [revive]?: unknown })[revive] !== "function") {
+        continue;
+      }
+      if (lookupKind(`${folder}.${name}`) !== value) {
+        missing.push(`${folder}.${name}`);
+      }
+    }
+  }
+  assert.deepEqual(missing, []);
+});
+
+Deno.test("errors of this package and of registered classes keep their class", () => {
+  class PoolLikeError extends Error {
+    override name = "PoolLikeError";
+  }
+  registerErrorClass(PoolLikeError as unknown as ErrorConstructor);
+  const back = roundTrip([
+    new ipc.ConnectionClosedError("gone"),
+    new ipc.AuthenticationError("no"),
+    new PoolLikeError("x"),
+  ]);
+  assert.ok(back[0] instanceof ipc.ConnectionClosedError);
+  assert.ok(back[1] instanceof ipc.AuthenticationError);
+  assert.ok(back[2] instanceof PoolLikeError);
+  assert.throws(
+    () => registerErrorClass(Map as unknown as ErrorConstructor),
+    TypeError,
+  );
 });
