@@ -20,7 +20,7 @@
  * - `"inline"`: the same runner on the caller's own event loop
  *   (`multiprocessing.dummy`). Messages are delivered on microtasks, values
  *   are not copied, and the caller's own function objects are used.
- * - `"subprocess"`: added by its own module.
+ * - `"subprocess"`: a `deno run` child process (`_subprocess_handle.ts`).
  *
  * @module
  */
@@ -35,6 +35,7 @@ import type {
   ParentMessage,
 } from "./_protocol.ts";
 import { checkExport, Runner, type TaskFn } from "./_runner.ts";
+import { SubprocessHandle } from "./_subprocess_handle.ts";
 
 export type { Backend };
 
@@ -51,6 +52,8 @@ export interface SpawnOptions {
   permissions: Permissions | undefined;
   /** The caller's own function for a definition (thread-sharing backends). */
   local: (def: FnDef) => TaskFn | undefined;
+  /** V8 heap limit of a `"subprocess"` child in MiB. Default: V8's. */
+  memoryLimitMb?: number | undefined;
 }
 
 /** A running child, whatever it runs on. */
@@ -83,9 +86,7 @@ export function createHandle(options: SpawnOptions): ChildHandle {
     case "inline":
       return new InlineHandle(options);
     case "subprocess":
-      throw new TypeError(
-        `Cannot start "${options.info.name}" as the "subprocess" backend is not available yet: use "worker" or "inline"`,
-      );
+      return new SubprocessHandle(options);
   }
 }
 

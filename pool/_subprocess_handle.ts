@@ -60,6 +60,7 @@ import {
   toWire,
 } from "./_subprocess_protocol.ts";
 import { permissionFlags, type Permissions } from "./permissions.ts";
+import type { ChildHandle } from "./_spawn.ts";
 
 const BOOTSTRAP = new URL("./_subprocess_main.ts", import.meta.url).href;
 
@@ -112,7 +113,7 @@ function writeAll(
 }
 
 /** A child in its own OS process; see the module note. */
-export class SubprocessHandle {
+export class SubprocessHandle implements ChildHandle {
   readonly crossProcess = true;
   onMessage: (message: ChildMessage) => void = () => {};
   onExit: (code: number) => void = () => {};
