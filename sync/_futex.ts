@@ -192,3 +192,47 @@ export function timeoutError(action: string, timeout: number): DOMException {
     "TimeoutError",
   );
 }
+
+/** One request to sleep, yielded by a waiting algorithm written once. */
+export interface Sleep {
+  /** The words. */
+  i32: Int32Array;
+  /** The word to sleep on. */
+  index: number;
+  /** Sleep while the word holds this value. */
+  value: number;
+  /** For at most this many ms. */
+  timeout: number;
+}
+
+/**
+ * A waiting algorithm written once as a generator: it yields each `Sleep`
+ * it needs and receives how that sleep ended (`"aborted"` only in the async
+ * form). `runSync` and `runAsync` drive it with `Atomics.wait` or
+ * `Atomics.waitAsync`, so the blocking twin and the async form share every
+ * line of the algorithm.
+ */
+export type Waiting<T> = Generator<Sleep, T, WaitResult>;
+
+/** Runs a waiting algorithm, blocking the thread in each sleep. */
+export function runSync<T>(steps: Waiting<T>): T {
+  let step = steps.next();
+  while (!step.done) {
+    const { i32, index, value, timeout } = step.value;
+    step = steps.next(waitSync(i32, index, value, timeout));
+  }
+  return step.value;
+}
+
+/** Runs a waiting algorithm without blocking the thread. */
+export async function runAsync<T>(
+  steps: Waiting<T>,
+  signal: AbortSignal | undefined,
+): Promise<T> {
+  let step = steps.next();
+  while (!step.done) {
+    const { i32, index, value, timeout } = step.value;
+    step = steps.next(await waitAsync(i32, index, value, timeout, signal));
+  }
+  return step.value;
+}

@@ -21,8 +21,13 @@
  *
  * @module
  */
+export * from "./barrier.ts";
+export * from "./bounded_semaphore.ts";
+export * from "./condition.ts";
+export * from "./event.ts";
 export * from "./guard.ts";
 export * from "./lock.ts";
 export * from "./lock_abandoned_error.ts";
 export * from "./rlock.ts";
+export * from "./semaphore.ts";
 export * from "./wait_options.ts";
