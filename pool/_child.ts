@@ -33,6 +33,8 @@ export interface ChildOptions {
   /** The task module's URL. */
   module: string;
   permissions: Permissions | undefined;
+  /** V8 heap limit of a `"subprocess"` child in MiB. Default: V8's. */
+  memoryLimitMb?: number | undefined;
   mode: "process" | "pool";
   fns: FnTable;
 }
@@ -88,6 +90,7 @@ export class Child {
         module: options.module,
       },
       permissions: options.permissions,
+      memoryLimitMb: options.memoryLimitMb,
       local: (def) => this.#fns.local(def),
     });
   }
@@ -132,6 +135,8 @@ export class Child {
       t: "init",
       agents: agentTable(),
       agentId: this.agentId,
+      pid: this.pid,
+      daemon: this.daemon,
       control: this.control.buffer as SharedArrayBuffer,
       epoch: this.epoch,
       mode: this.#mode,

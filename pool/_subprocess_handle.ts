@@ -74,6 +74,41 @@ export interface SubprocessOptions {
   memoryLimitMb?: number | undefined;
 }
 
+/**
+ * Checks a `memoryLimitMb` option of `what` (`"Process"`, `"Pool"`): a
+ * positive integer, and only on the `"subprocess"` backend (a Web Worker's
+ * heap cannot be capped: an out-of-memory there ends the whole process).
+ *
+ * @throws {TypeError} When it is not a number, or the backend is not
+ * `"subprocess"`.
+ * @throws {RangeError} When it is not a positive integer.
+ */
+export function checkMemoryLimit(
+  value: unknown,
+  backend: string,
+  what: string,
+): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "number") {
+    throw new TypeError(
+      `Cannot create ${what} as memoryLimitMb must be a number: received ${
+        typeof value === "string" ? JSON.stringify(value) : String(value)
+      }`,
+    );
+  }
+  if (!Number.isInteger(value) || value < 1) {
+    throw new RangeError(
+      `Cannot create ${what} as memoryLimitMb must be a positive integer: received ${value}`,
+    );
+  }
+  if (backend !== "subprocess") {
+    throw new TypeError(
+      `Cannot create ${what} with memoryLimitMb as only the "subprocess" backend can cap a child's heap: received backend "${backend}"`,
+    );
+  }
+  return value;
+}
+
 /** The `deno run` arguments of a subprocess child. */
 export function subprocessArgs(options: SubprocessOptions): string[] {
   const args = ["run", "--no-prompt", ...permissionFlags(options.permissions)];

@@ -17,6 +17,7 @@ import { within } from "./_wait.ts";
 import type { Backend } from "./backend.ts";
 import { RemoteError, WorkerExitError } from "./errors.ts";
 import { checkPermissions, type Permissions } from "./permissions.ts";
+import { checkMemoryLimit } from "./_subprocess_handle.ts";
 
 /** Any task function: its parameters and result type the calls made with it. */
 // deno-lint-ignore no-explicit-any
@@ -43,6 +44,12 @@ export interface ProcessOptions<F extends TaskFunction = TaskFunction> {
    * with exit code 70.
    */
   permissions?: Permissions;
+  /**
+   * The child's V8 heap limit in MiB (`--v8-flags=--max-old-space-size`),
+   * `"subprocess"` backend only: a child that runs out of memory ends with a
+   * negative exit code and the parent lives on. Default: V8's limit.
+   */
+  memoryLimitMb?: number;
   /** The module that exports `target`. Default `Deno.mainModule`. */
   module?: string | URL;
   /**
@@ -131,6 +138,7 @@ export class Process<F extends TaskFunction = TaskFunction>
   #state: "new" | "started" | "current";
   #backend: Backend = "worker";
   #permissions: Permissions | undefined;
+  #memoryLimitMb: number | undefined;
   #module = "";
   #args: unknown[] = [];
   #fns = new FnTable();
@@ -221,6 +229,11 @@ export class Process<F extends TaskFunction = TaskFunction>
     if (options.permissions !== undefined) {
       this.#permissions = checkPermissions(options.permissions);
     }
+    this.#memoryLimitMb = checkMemoryLimit(
+      options.memoryLimitMb,
+      backend,
+      "Process",
+    );
     this.#module = moduleUrl(options.module ?? Deno.mainModule);
     if (options.daemon !== undefined && typeof options.daemon !== "boolean") {
       throw new TypeError(
@@ -339,6 +352,7 @@ export class Process<F extends TaskFunction = TaskFunction>
         backend: this.#backend,
         module: this.#module,
         permissions: this.#permissions,
+        memoryLimitMb: this.#memoryLimitMb,
         mode: "process",
         fns: this.#fns,
       });
