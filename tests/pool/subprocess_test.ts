@@ -357,3 +357,41 @@ test("Process on subprocess: a task module that cannot load rejects start() with
   });
   assert.equal(child.exitCode, 1);
 });
+
+test("Process on subprocess: memoryLimitMb caps the child's heap; an out-of-memory ends only the child", async () => {
+  const child = new Process({
+    target: "allocateForever",
+    module,
+    backend: "subprocess",
+    memoryLimitMb: 64,
+  });
+  await child.start();
+  const code = await child.join();
+  assert.ok(code < 0, `exit code ${code}`); // killed by V8's fatal-error signal
+  // The parent lives on and can start more children.
+  const next = new Process({
+    target: "square",
+    args: [2],
+    module,
+    backend: "subprocess",
+  });
+  await next.start();
+  assert.equal(await next.join(), 0);
+});
+
+Deno.test("Process: memoryLimitMb is checked, and refused off the subprocess backend", () => {
+  const make = (memoryLimitMb: unknown, backend = "subprocess") =>
+    new Process({
+      target: "square",
+      module,
+      backend: backend as "subprocess",
+      memoryLimitMb: memoryLimitMb as number,
+    });
+  assert.throws(() => make(0), RangeError);
+  assert.throws(() => make(1.5), /must be a positive integer: received 1.5/);
+  assert.throws(() => make("64"), /must be a number: received "64"/);
+  assert.throws(
+    () => make(64, "worker"),
+    /only the "subprocess" backend can cap a child's heap: received backend "worker"/,
+  );
+});
