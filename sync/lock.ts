@@ -184,7 +184,7 @@ export class Lock {
    * ```
    */
   release(): void {
-    if (Atomics.load(this.#i32, 0) === 0) {
+    if ((Atomics.load(this.#i32, 0) & OWNER) === 0) {
       throw new RangeError("Cannot release Lock as it is not locked");
     }
     unlock(this.#i32, 0);
@@ -205,7 +205,7 @@ export class Lock {
    * ```
    */
   locked(): boolean {
-    return Atomics.load(this.#i32, 0) !== 0;
+    return (Atomics.load(this.#i32, 0) & OWNER) !== 0;
   }
 
   /**

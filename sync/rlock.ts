@@ -202,7 +202,9 @@ export class RLock {
       const word = Atomics.load(this.#i32, 0);
       throw new Error(
         `Cannot release RLock as this agent does not hold it: ${
-          word === 0 ? "it is not locked" : `agent ${word & OWNER} holds it`
+          (word & OWNER) === 0
+            ? "it is not locked"
+            : `agent ${word & OWNER} holds it`
         }`,
       );
     }
@@ -225,7 +227,7 @@ export class RLock {
    * ```
    */
   locked(): boolean {
-    return Atomics.load(this.#i32, 0) !== 0;
+    return (Atomics.load(this.#i32, 0) & OWNER) !== 0;
   }
 
   /**

@@ -211,3 +211,30 @@ Deno.test("new Lock() rejects memory that is not a shared Int32Array", () => {
     TypeError,
   );
 });
+
+for (const sync of [false, true]) {
+  const form = sync ? "acquireSync()" : "acquire()";
+  Deno.test(`Lock.${form} starves neither of 2 workers taking turns 300 times`, async () => {
+    const workers = await remotes(2);
+    try {
+      const lock = new Lock();
+      const counter = new SharedArrayBuffer(4);
+      const done = await Promise.all(
+        workers.map((w, me) =>
+          w.call("lockPingPong", {
+            lock: desc(lock),
+            counter,
+            me,
+            rounds: 300,
+            sync,
+          })
+        ),
+      );
+      assert.deepEqual(done, [300, 300]);
+      assert.equal(new Int32Array(counter)[0], 600);
+      assert.equal(lock.locked(), false);
+    } finally {
+      for (const w of workers) w.terminate();
+    }
+  });
+}
