@@ -120,9 +120,16 @@ function deliver(message: WireParentMessage): void {
 
 async function listen(): Promise<void> {
   const decoder = new FrameDecoder();
+  // Deno.stdin.read() has a shorter path than the stdin ReadableStream.
+  let buffer = new Uint8Array(64 * 1024);
   try {
-    for await (const chunk of Deno.stdin.readable) {
-      decoder.push(chunk);
+    while (true) {
+      const n = await Deno.stdin.read(buffer);
+      if (n === null) break;
+      // The decoder keeps what it is given: never read over those bytes.
+      decoder.push(buffer.subarray(0, n));
+      buffer = buffer.subarray(n);
+      if (buffer.length < 4096) buffer = new Uint8Array(64 * 1024);
       for (let f = decoder.next(); f !== undefined; f = decoder.next()) {
         if (f.tag !== MESSAGE) {
           throw new TypeError(
