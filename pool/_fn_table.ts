@@ -70,3 +70,24 @@ export class FnTable {
     return this.#objects.get(def.id);
   }
 }
+
+/**
+ * The task module option as an absolute URL string.
+ *
+ * @throws {TypeError} When it is neither a URL nor an absolute URL string.
+ */
+export function taskModuleUrl(module: unknown, what: string): string {
+  if (module instanceof URL) return module.href;
+  if (typeof module === "string") {
+    try {
+      return new URL(module).href;
+    } catch {
+      // fall through to the error
+    }
+  }
+  throw new TypeError(
+    `Cannot create ${what} as module must be a URL or an absolute URL string (e.g. new URL("./tasks.ts", import.meta.url)): received ${
+      quote(module)
+    }`,
+  );
+}

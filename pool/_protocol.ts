@@ -81,7 +81,7 @@ export interface FnDef {
   src: string | null;
 }
 
-/** What a child knows before its task module loads (embedded in its entry). */
+/** What `currentProcess()` tells inside a child. */
 export interface BootInfo {
   /** The child's name (`Process.name`). */
   name: string;
@@ -109,6 +109,10 @@ export type ParentMessage =
     agents: SharedArrayBuffer;
     /** The child's agent id, reserved by the parent. */
     agentId: number;
+    /** The child's pid as the parent reports it (`Process.pid`). */
+    pid: number;
+    /** Whether the child is a daemon. */
+    daemon: boolean;
     /** The control block. */
     control: SharedArrayBuffer;
     /** `performance.timeOrigin + performance.now()` of the parent at spawn. */

@@ -309,6 +309,11 @@ export class Runner {
 
   async #init(message: Extract<ParentMessage, { t: "init" }>): Promise<void> {
     adoptAgentId(message.agents, message.agentId);
+    const info = bootState().info;
+    if (info !== undefined) {
+      info.pid = message.pid;
+      info.daemon = message.daemon;
+    }
     this.#control = new Int32Array(message.control);
     this.#epoch = message.epoch;
     this.#mode = message.mode;

@@ -78,6 +78,11 @@ export interface ChildHandle {
   ref(on: boolean): void;
 }
 
+/** Whether values sent to a child on `backend` leave this OS process. */
+export function crossesProcess(backend: Backend): boolean {
+  return backend === "subprocess";
+}
+
 /** Creates an unstarted handle for `options.backend`. */
 export function createHandle(options: SpawnOptions): ChildHandle {
   switch (options.backend) {
@@ -101,21 +106,30 @@ function exitMessage(
   return { t: "exit", code, phase, error: serializeError(error) };
 }
 
+const entries = new Map<string, string>();
+
 /**
- * The worker's entry module: boot info first, then the bootstrap, then the
- * task module, then `boot()`.
+ * The worker's entry module: the task module's URL first, then the
+ * bootstrap, then the task module, then `boot()`. It is the same for every
+ * child of one task module (the child's name comes from the Worker's `name`,
+ * the rest with `init`), so Deno loads and compiles it once.
  */
-function entryUrl(info: BootInfo): string {
-  const setInfo = `globalThis[Symbol.for(${JSON.stringify(BOOT_INFO_KEY)})] = ${
-    JSON.stringify(info)
-  };`;
-  const source = [
-    `import "data:text/javascript,${encodeURIComponent(setInfo)}";`,
-    `import { boot } from ${JSON.stringify(BOOTSTRAP)};`,
-    `import * as task from ${JSON.stringify(info.module)};`,
-    `boot(task);`,
-  ].join("\n");
-  return `data:text/javascript,${encodeURIComponent(source)}`;
+function entryUrl(module: string): string {
+  let url = entries.get(module);
+  if (url === undefined) {
+    const setInfo = `globalThis[Symbol.for(${
+      JSON.stringify(BOOT_INFO_KEY)
+    })] = ${JSON.stringify({ module })};`;
+    const source = [
+      `import "data:text/javascript,${encodeURIComponent(setInfo)}";`,
+      `import { boot } from ${JSON.stringify(BOOTSTRAP)};`,
+      `import * as task from ${JSON.stringify(module)};`,
+      `boot(task);`,
+    ].join("\n");
+    url = `data:text/javascript,${encodeURIComponent(source)}`;
+    entries.set(module, url);
+  }
+  return url;
 }
 
 /** Deno's internal ref/unref of a Worker's message polling, when present. */
@@ -155,7 +169,7 @@ class WorkerHandle implements ChildHandle {
     if (permissions !== undefined) {
       workerOptions.deno = { permissions: toWorkerPermissions(permissions) };
     }
-    const worker = new Worker(entryUrl(info), workerOptions);
+    const worker = new Worker(entryUrl(info.module), workerOptions);
     this.#worker = worker;
     worker.onmessage = (event: MessageEvent<ChildMessage>) => {
       if (this.#closed) return;

@@ -3,9 +3,10 @@
  * parent always learns how the child ended.
  *
  * A worker is started from a small `data:` entry module (built by
- * `_spawn.ts`) that statically imports, in this order: a line setting the
- * child's boot info, this module, and the task module; then it calls
- * `boot(taskModule)`. Static imports are loaded with the parent's
+ * `_spawn.ts`) that statically imports, in this order: a line naming the
+ * task module, this module, and the task module; then it calls
+ * `boot(taskModule)`. The child's name is the Worker's `name`; its pid and
+ * daemon flag arrive with `init`. Static imports are loaded with the parent's
  * permissions, so a child with narrowed permissions can still load its task
  * module; and this module is evaluated before the task module, so it can:
  *
@@ -37,9 +38,16 @@ const scope = globalThis as unknown as {
 };
 
 const state = bootState();
-const info = (globalThis as unknown as Record<symbol, BootInfo | undefined>)[
-  BOOT_INFO
-];
+const embedded = (globalThis as unknown as Record<
+  symbol,
+  { module: string } | undefined
+>)[BOOT_INFO];
+const info: BootInfo | undefined = embedded === undefined ? undefined : {
+  module: embedded.module,
+  name: String((globalThis as { name?: unknown }).name ?? ""),
+  pid: 0, // set by init
+  daemon: false, // set by init
+};
 state.info = info;
 state.importing = info?.module;
 

@@ -1,6 +1,8 @@
 /**
  * The errors a `Process` or a `Pool` reports: a task that threw in its child
- * (`RemoteError`), a child that ended under a task (`WorkerExitError`).
+ * (`RemoteError`), a child that ended under a task (`WorkerExitError`), work
+ * a pool no longer takes (`PoolClosedError`) or has no room for
+ * (`PoolFullError`).
  *
  * @module
  */
@@ -70,6 +72,21 @@ export interface WorkerExitErrorOptions extends ErrorOptions {
  * given up. Only the task that was running gets this error; tasks the child
  * had received but not started run again elsewhere.
  *
+ * @example A task that ends its worker
+ * ```ts
+ * import { Pool, WorkerExitError } from "@mp/multiprocessing/pool";
+ * import assert from "node:assert/strict";
+ *
+ * await using pool = new Pool({
+ *   processes: 1,
+ *   module: new URL("../tests/fixtures/pool_tasks.ts", import.meta.url),
+ * });
+ * const error = await pool.apply("exitWith", [2]).catch((e) => e);
+ * assert.ok(error instanceof WorkerExitError);
+ * assert.equal(error.exitCode, 2);
+ * assert.equal(await pool.apply("add", [1, 2]), 3); // a replacement serves on
+ * ```
+ *
  * @example A child stopped before its target ran
  * ```ts
  * import { Process, WorkerExitError } from "@mp/multiprocessing/pool";
@@ -107,5 +124,67 @@ export class WorkerExitError extends Error {
     this.exitCode = options.exitCode;
     this.taskId = options.taskId;
     this.worker = options.worker;
+  }
+}
+
+/**
+ * Work was submitted to a pool after `close()` or `terminate()`, or was
+ * still pending when `terminate()` ended the pool.
+ *
+ * @example Submitting after close
+ * ```ts
+ * import { Pool, PoolClosedError } from "@mp/multiprocessing/pool";
+ * import assert from "node:assert/strict";
+ *
+ * const pool = new Pool({ processes: 1, backend: "inline" });
+ * pool.close();
+ * await pool.join();
+ * await assert.rejects(pool.apply(Math.abs, [-1]), PoolClosedError);
+ * ```
+ */
+export class PoolClosedError extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param message What could not be done.
+   * @param options Standard error options (`cause`).
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "PoolClosedError";
+  }
+}
+
+/**
+ * A task was submitted while the pool's queue already held `maxQueue`
+ * waiting tasks. `map` and `imap` wait for room instead; `apply` and
+ * `applyAsync` reject with this error.
+ *
+ * @example A full queue
+ * ```ts
+ * import { Pool, PoolFullError } from "@mp/multiprocessing/pool";
+ * import assert from "node:assert/strict";
+ *
+ * await using pool = new Pool({
+ *   processes: 1,
+ *   maxQueue: 1,
+ *   module: new URL("../tests/fixtures/pool_tasks.ts", import.meta.url),
+ * });
+ * const first = pool.apply("sleep", [50]); // running
+ * const second = pool.apply("sleep", [50]); // waiting
+ * await assert.rejects(pool.apply("sleep", [50]), PoolFullError);
+ * assert.deepEqual(await Promise.all([first, second]), ["slept", "slept"]);
+ * ```
+ */
+export class PoolFullError extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param message What could not be done.
+   * @param options Standard error options (`cause`).
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "PoolFullError";
   }
 }

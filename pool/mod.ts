@@ -7,27 +7,30 @@
  * A task is an exported function of a module (default: the main module, so
  * export the function and guard the script's own work with
  * `if (import.meta.main)`). The `"worker"` backend needs `--allow-read` for
- * that module.
+ * that module. Every submitted task settles: with its result, its own
+ * exception (`RemoteError`), or `WorkerExitError` when its worker ended
+ * under it; other tasks of a dead worker run elsewhere.
  *
- * @example Run a function in a child
+ * @example Map over a pool
  * ```ts
- * import { Process } from "@mp/multiprocessing/pool";
+ * import { Pool } from "@mp/multiprocessing/pool";
  * import assert from "node:assert/strict";
- * import { add } from "../tests/fixtures/pool_tasks.ts";
+ * import { square } from "../tests/fixtures/pool_tasks.ts";
  *
- * const child = new Process({
- *   target: add,
- *   args: [1, 2],
+ * await using pool = new Pool({
+ *   processes: 2,
  *   module: new URL("../tests/fixtures/pool_tasks.ts", import.meta.url),
  * });
- * await child.start();
- * assert.equal(await child.join(), 0);
+ * assert.deepEqual(await pool.map(square, [1, 2, 3]), [1, 4, 9]);
  * ```
  *
  * @module
  */
+export * from "./async_result.ts";
 export * from "./backend.ts";
 export * from "./current_task.ts";
 export * from "./errors.ts";
 export * from "./permissions.ts";
+export * from "./pool.ts";
+export * from "./pool_options.ts";
 export * from "./process.ts";

@@ -10,7 +10,7 @@ import { deserializeError, toTransferable } from "../ipc/_transfer.ts";
 import { quote } from "../shared/_quote.ts";
 import { assertNotImporting, bootState, nextChildName } from "./_boot_state.ts";
 import { Child, liveChildren } from "./_child.ts";
-import { FnTable } from "./_fn_table.ts";
+import { FnTable, taskModuleUrl } from "./_fn_table.ts";
 import type { FnDef } from "./_protocol.ts";
 import { BACKENDS } from "./_spawn.ts";
 import { within } from "./_wait.ts";
@@ -80,22 +80,6 @@ interface FacadeInit {
 const FACADE = Symbol("facade");
 let makeFacade: (init: FacadeInit) => Process;
 let current: Process | undefined;
-
-function moduleUrl(module: unknown): string {
-  if (module instanceof URL) return module.href;
-  if (typeof module === "string") {
-    try {
-      return new URL(module).href;
-    } catch {
-      // fall through
-    }
-  }
-  throw new TypeError(
-    `Cannot create Process as module must be a URL or an absolute URL string (e.g. new URL("./tasks.ts", import.meta.url)): received ${
-      quote(module)
-    }`,
-  );
-}
 
 /**
  * Runs `target(...args)` in a child: a Web Worker by default. The target is a
@@ -234,7 +218,7 @@ export class Process<F extends TaskFunction = TaskFunction>
       backend,
       "Process",
     );
-    this.#module = moduleUrl(options.module ?? Deno.mainModule);
+    this.#module = taskModuleUrl(options.module ?? Deno.mainModule, "Process");
     if (options.daemon !== undefined && typeof options.daemon !== "boolean") {
       throw new TypeError(
         `Cannot create Process as daemon must be a boolean: received ${

@@ -1,0 +1,695 @@
+/**
+ * The engine behind `Pool`: one queue, a set of worker slots, and the rules
+ * that make every submitted task settle exactly once.
+ *
+ * - Dispatch runs on a microtask after any change, so tasks submitted in one
+ *   tick go out together: each open slot gets a fair share of the queue, up
+ *   to `WINDOW` tasks in flight, in one `run` message (micro-batching).
+ * - A worker that ends (crash, `Deno.exit`, `self.close()`, terminated)
+ *   rejects only the task it had started with `WorkerExitError`; the tasks
+ *   it had not started are taken back through the claim ring
+ *   (`_protocol.ts`) and run elsewhere. Its results arrived before its
+ *   `exit` message (the bootstrap flushes first), so none is lost or
+ *   delivered twice. A replacement is spawned when there is work.
+ * - A task past `taskTimeout` (read from the control block, so a worker
+ *   stuck in synchronous code is caught too), or cancelled by its call's
+ *   `signal`/`timeout`, rejects at once; its `currentTask()` signal aborts,
+ *   its worker is retired (told to finish and exit; terminated after
+ *   `GRACE_MS`) and replaced. A worker still in synchronous code when it
+ *   is terminated is listed as stuck until that code returns.
+ * - An idle worker takes back the later half of a busy worker's unstarted
+ *   tasks (work stealing), so deep windows do not unbalance the tail.
+ * - `maxTasksPerChild` caps what is ever assigned to a worker; it retires
+ *   once those tasks have settled.
+ * - Workers that fail to start (task module, initializer) are respawned
+ *   with back-off; after `MAX_START_FAILURES` in a row with no worker ready,
+ *   the queued tasks fail with the cause.
+ * - Workers do not keep the process alive while no task is outstanding.
+ *
+ * @module
+ */
+import {
+  deserializeError,
+  type ErrorRecord,
+  fromTransferable,
+} from "../ipc/_transfer.ts";
+import { nextChildName } from "./_boot_state.ts";
+import { Child } from "./_child.ts";
+import type { FnTable } from "./_fn_table.ts";
+import { PoolSlot } from "./_pool_slot.ts";
+import { StatsRecorder } from "./_pool_stats.ts";
+import type { PoolTask, TaskGroup } from "./_pool_task.ts";
+import {
+  ABORTED,
+  type ChildMessage,
+  CURRENT,
+  FAILED,
+  type FnDef,
+  OK,
+  RESULT_WORDS,
+  RUNNING_SYNC,
+  since,
+  STATE,
+  TASK_WORDS,
+  THREW,
+  TIMED_OUT,
+} from "./_protocol.ts";
+import type { Backend } from "./backend.ts";
+import { PoolClosedError, RemoteError, WorkerExitError } from "./errors.ts";
+import type { Permissions } from "./permissions.ts";
+
+/** Most tasks in flight per worker. */
+const WINDOW = 64;
+/** How long a retired worker may take to exit before it is terminated. */
+const GRACE_MS = 1000;
+/** Start failures in a row (no worker ready) before queued tasks fail. */
+const MAX_START_FAILURES = 3;
+/** First back-off delay after a start failure; doubles each time. */
+const BACKOFF_MS = 100;
+
+/** How the dispatcher runs its workers. */
+export interface DispatcherOptions {
+  processes: number;
+  minProcesses: number;
+  backend: Backend;
+  permissions: Permissions | undefined;
+  module: string;
+  fns: FnTable;
+  initializer: { fn: FnDef; args: unknown } | null;
+  maxTasksPerChild: number;
+  taskTimeout: number;
+  idleTimeout: number;
+  /** Called after each task settles. */
+  onSettle: () => void;
+}
+
+interface Stuck {
+  control: Int32Array;
+  seq: number;
+}
+
+/** See the module note. */
+export class Dispatcher {
+  readonly stats = new StatsRecorder();
+  readonly #o: DispatcherOptions;
+  #queue: PoolTask[] = [];
+  #head = 0;
+  readonly #slots = new Set<PoolSlot>();
+  #state: "running" | "closing" | "terminated" = "running";
+  #outstanding = 0;
+  #scheduled = false;
+  #refd = false;
+  #replacements = 0;
+  #startFailures = 0;
+  #backoff: ReturnType<typeof setTimeout> | undefined;
+  #gaveUp = false;
+  #idleTimer: ReturnType<typeof setTimeout> | undefined;
+  #stuck: Stuck[] = [];
+  #holds = 0;
+  #ended: Promise<void>;
+  #resolveEnded!: () => void;
+
+  constructor(options: DispatcherOptions) {
+    this.#o = options;
+    this.#ended = new Promise((resolve) => this.#resolveEnded = resolve);
+    for (let i = 0; i < options.minProcesses; i++) this.#spawn();
+  }
+
+  /** `"running"`, `"closing"` (after `close()`) or `"terminated"`. */
+  get state(): "running" | "closing" | "terminated" {
+    return this.#state;
+  }
+
+  /** Tasks submitted and not settled. */
+  get outstanding(): number {
+    return this.#outstanding;
+  }
+
+  /** Tasks waiting for a worker. */
+  get queued(): number {
+    let n = 0;
+    for (let i = this.#head; i < this.#queue.length; i++) {
+      if (!this.#queue[i]!.done) n++;
+    }
+    return n;
+  }
+
+  /** Tasks held by workers. */
+  get running(): number {
+    let n = 0;
+    for (const slot of this.#slots) n += slot.inflight.size;
+    return n;
+  }
+
+  /** Live workers (including ones being retired). */
+  get workers(): number {
+    return this.#slots.size;
+  }
+
+  /** Workers that were terminated inside synchronous code and are still in it. */
+  get stuck(): number {
+    this.#stuck = this.#stuck.filter(({ control, seq }) =>
+      Atomics.load(control, STATE) === RUNNING_SYNC &&
+      Atomics.load(control, CURRENT) === seq
+    );
+    return this.#stuck.length;
+  }
+
+  /** The children of the live workers. */
+  children(): Child[] {
+    return [...this.#slots].map((slot) => slot.child);
+  }
+
+  /** Queues a task (the caller checked the pool is open). */
+  submit(task: PoolTask): void {
+    if (this.#gaveUp) {
+      this.#gaveUp = false;
+      this.#startFailures = 0;
+    }
+    this.#queue.push(task);
+    task.group?.tasks.add(task);
+    if (this.#outstanding++ === 0) this.#ref(true);
+    this.#schedule();
+  }
+
+  /**
+   * Settles every unsettled task of `group` with `reason`. Queued and
+   * unstarted tasks are dropped; a running one's signal aborts and, when
+   * `retireRunning`, its worker is retired (else its result is ignored).
+   */
+  cancel(group: TaskGroup, reason: unknown, retireRunning: boolean): void {
+    group.cancelled = true;
+    for (const task of [...group.tasks]) {
+      const slot = task.slot;
+      if (slot !== undefined && !task.done) {
+        slot.inflight.delete(task.seq);
+        if (slot.takeBackOne(task)) {
+          // never started there
+        } else if (retireRunning && slot.current().seq === task.seq) {
+          slot.child.abort(task.seq, ABORTED);
+          this.#retire(slot, true);
+        }
+      }
+      this.#settle(task, false, reason);
+    }
+    this.#schedule();
+  }
+
+  /**
+   * Keeps the pool from ending while a call started before `close()` still
+   * submits; returns the release (idempotent).
+   */
+  hold(): () => void {
+    this.#holds++;
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      this.#holds--;
+      this.#schedule();
+      this.#checkEnded();
+    };
+  }
+
+  /** No more tasks will come: workers exit once the queue drains. */
+  close(): void {
+    if (this.#state !== "running") return;
+    this.#state = "closing";
+    this.#clearIdleTimer();
+    this.#schedule();
+    this.#checkEnded();
+  }
+
+  /** Fails every unsettled task and ends every worker now. */
+  terminate(): void {
+    if (this.#state === "terminated") return;
+    this.#state = "terminated";
+    this.#clearIdleTimer();
+    if (this.#backoff !== undefined) clearTimeout(this.#backoff);
+    this.#backoff = undefined;
+    const error = new PoolClosedError(
+      "Cannot finish the task as the pool was terminated",
+    );
+    for (let i = this.#head; i < this.#queue.length; i++) {
+      this.#settle(this.#queue[i]!, false, error);
+    }
+    this.#queue = [];
+    this.#head = 0;
+    for (const slot of this.#slots) {
+      for (const task of slot.inflight.values()) {
+        this.#settle(task, false, error);
+      }
+      slot.inflight.clear();
+      this.#clearTimers(slot);
+      if (slot.inSyncCode()) {
+        const { seq } = slot.current();
+        this.#stuck.push({ control: slot.child.control, seq });
+      }
+      slot.child.terminate();
+    }
+    this.#checkEnded();
+  }
+
+  /** Resolves once the pool is closed or terminated and every worker ended. */
+  ended(): Promise<void> {
+    return this.#ended;
+  }
+
+  // -------------------------------------------------------------------------
+  // Dispatch
+
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    queueMicrotask(() => this.#dispatch());
+  }
+
+  #dispatch(): void {
+    this.#scheduled = false;
+    if (this.#state === "terminated") return;
+    this.#compact();
+    this.#ensureWorkers();
+    const { maxTasksPerChild } = this.#o;
+    const open: PoolSlot[] = [];
+    for (const slot of this.#slots) {
+      if (slot.room(WINDOW, maxTasksPerChild) > 0) open.push(slot);
+    }
+    if (this.#head < this.#queue.length && open.length > 0) {
+      open.sort((a, b) => a.inflight.size - b.inflight.size);
+      for (let i = 0; i < open.length; i++) {
+        const left = this.#queue.length - this.#head;
+        if (left <= 0) break;
+        const slot = open[i]!;
+        const share = Math.ceil(left / (open.length - i));
+        this.#send(slot, Math.min(share, slot.room(WINDOW, maxTasksPerChild)));
+      }
+      this.#compact();
+    }
+    if (this.#head < this.#queue.length) return;
+    this.#steal();
+    if (this.#state === "closing" && this.#holds === 0) {
+      for (const slot of this.#slots) {
+        if (slot.inflight.size === 0) this.#retire(slot, false);
+      }
+    }
+  }
+
+  /** Sends up to `count` queued tasks to `slot` in one message. */
+  #send(slot: PoolSlot, count: number): number {
+    const batch: unknown[] = [];
+    const tasks: PoolTask[] = [];
+    const fnIds = new Set<number>();
+    while (tasks.length < count && this.#head < this.#queue.length) {
+      const task = this.#queue[this.#head]!;
+      this.#queue[this.#head++] = undefined as unknown as PoolTask;
+      if (task.done) continue;
+      slot.assign(task);
+      tasks.push(task);
+      fnIds.add(task.fn.id);
+      batch.push(task.seq, task.fn.id, task.kind, task.payload);
+    }
+    if (tasks.length === 0) return 0;
+    const fns = slot.child.unsent(fnIds);
+    try {
+      slot.child.send({ t: "run", fns, batch });
+    } catch {
+      // Something in the batch cannot be cloned: send one by one, and fail
+      // only the tasks that cannot go.
+      for (let i = 0; i < tasks.length; i++) {
+        const task = tasks[i]!;
+        const one = batch.slice(i * TASK_WORDS, (i + 1) * TASK_WORDS);
+        try {
+          slot.child.send({ t: "run", fns: i === 0 ? fns : null, batch: one });
+        } catch (error) {
+          if (slot.takeBackOne(task)) slot.inflight.delete(task.seq);
+          this.#settle(
+            task,
+            false,
+            new TypeError(
+              `Cannot send task ${task.id} to a worker: ${
+                (error as Error).message
+              }`,
+              { cause: error },
+            ),
+          );
+        }
+      }
+    }
+    this.#armWatchdog(slot);
+    return tasks.length;
+  }
+
+  #compact(): void {
+    const queue = this.#queue;
+    while (this.#head < queue.length && queue[this.#head]!.done) this.#head++;
+    if (this.#head > 1024 && this.#head * 2 > queue.length) {
+      this.#queue = queue.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+
+  #requeue(tasks: PoolTask[]): void {
+    if (tasks.length === 0) return;
+    const live = tasks.filter((task) => !task.done);
+    if (this.#head >= live.length) {
+      this.#head -= live.length;
+      for (let i = 0; i < live.length; i++) {
+        this.#queue[this.#head + i] = live[i]!;
+      }
+    } else {
+      this.#queue.splice(this.#head, 0, ...live);
+    }
+    this.#schedule();
+  }
+
+  /** An idle worker takes half of the unstarted tasks of the busiest one. */
+  #steal(): void {
+    let idle = false;
+    let donor: PoolSlot | undefined;
+    let most = 1;
+    for (const slot of this.#slots) {
+      if (!slot.open) continue;
+      if (slot.inflight.size === 0) {
+        idle = true;
+        continue;
+      }
+      const unstarted = slot.unstarted();
+      if (unstarted > most) {
+        most = unstarted;
+        donor = slot;
+      }
+    }
+    if (!idle || donor === undefined) return;
+    this.#requeue(donor.takeBack(Math.floor(most / 2)));
+  }
+
+  // -------------------------------------------------------------------------
+  // Workers
+
+  #ensureWorkers(): void {
+    if (this.#state === "terminated" || this.#backoff !== undefined) return;
+    if (this.#gaveUp) return;
+    let live = 0;
+    let busy = 0;
+    for (const slot of this.#slots) {
+      if (slot.retiring) continue;
+      live++;
+      if (slot.inflight.size > 0) busy++;
+    }
+    const queued = this.#queue.length - this.#head;
+    const floor = this.#state === "running" ? this.#o.minProcesses : 0;
+    const want = Math.min(this.#o.processes, Math.max(floor, queued + busy));
+    for (; live < want; live++) this.#spawn();
+  }
+
+  #spawn(): void {
+    const o = this.#o;
+    const child = new Child({
+      name: nextChildName("PoolWorker"),
+      daemon: true,
+      backend: o.backend,
+      module: o.module,
+      permissions: o.permissions,
+      mode: "pool",
+      fns: o.fns,
+    });
+    const slot = new PoolSlot(child);
+    child.onMessage = (message) => this.#onMessage(slot, message);
+    child.onExit = (code) => this.#onExit(slot, code);
+    try {
+      child.start(o.initializer);
+    } catch (error) {
+      this.#startFailed(error);
+      return;
+    }
+    this.#slots.add(slot);
+    if (this.#refd) child.ref(true);
+    if (this.#replacements > 0) {
+      this.#replacements--;
+      this.stats.respawns++;
+    }
+  }
+
+  #onMessage(slot: PoolSlot, message: ChildMessage): void {
+    if (message.t === "results") {
+      this.#results(slot, message.batch);
+    } else if (message.t === "ready") {
+      slot.ready = true;
+      this.#startFailures = 0;
+    }
+  }
+
+  #results(slot: PoolSlot, batch: unknown[]): void {
+    const epoch = slot.child.epoch;
+    for (let i = 0; i < batch.length; i += RESULT_WORDS) {
+      const seq = batch[i] as number;
+      const task = slot.inflight.get(seq);
+      if (task === undefined) continue;
+      slot.inflight.delete(seq);
+      const status = batch[i + 1] as number;
+      const value = batch[i + 2];
+      this.stats.sample(
+        (batch[i + 3] as number) + epoch - task.submitted,
+        batch[i + 4] as number,
+      );
+      if (status === OK) {
+        let decoded: unknown;
+        try {
+          decoded = fromTransferable(value);
+        } catch (error) {
+          this.#settle(task, false, error);
+          continue;
+        }
+        this.#settle(task, true, decoded);
+      } else if (status === THREW) {
+        this.#settle(
+          task,
+          false,
+          new RemoteError(deserializeError(value as ErrorRecord)),
+        );
+      } else if (status === FAILED) {
+        this.#settle(task, false, deserializeError(value as ErrorRecord));
+      }
+    }
+    if (slot.inflight.size === 0) {
+      slot.idleSince = performance.now();
+      if (slot.counter >= this.#o.maxTasksPerChild) this.#retire(slot, true);
+      else this.#armIdleTimer();
+    }
+    this.#schedule();
+  }
+
+  #onExit(slot: PoolSlot, code: number): void {
+    this.#slots.delete(slot);
+    this.#clearTimers(slot);
+    const back: PoolTask[] = [];
+    for (const task of slot.inflight.values()) {
+      if (task.done) continue;
+      if (slot.started(task)) {
+        this.#settle(task, false, this.#exitError(slot, task, code));
+      } else {
+        slot.takeBackOne(task);
+        back.push(task);
+      }
+    }
+    slot.inflight.clear();
+    this.#requeue(back);
+    const child = slot.child;
+    const record = child.exitError;
+    const phase = child.exitPhase;
+    if (
+      !slot.ready && this.#state !== "terminated" && record !== null &&
+      (phase === "import" || phase === "resolve" || phase === "entry")
+    ) {
+      const cause = deserializeError(record);
+      this.#startFailed(phase === "resolve" ? cause : new RemoteError(cause));
+    } else if (!slot.retiring && this.#state !== "terminated") {
+      this.#replacements++;
+    }
+    this.#checkEnded();
+    this.#schedule();
+  }
+
+  #exitError(slot: PoolSlot, task: PoolTask, code: number): WorkerExitError {
+    const child = slot.child;
+    const running = slot.current().seq === task.seq;
+    const record = child.exitError;
+    const options = {
+      exitCode: code,
+      taskId: task.id,
+      worker: child.name,
+      ...(record !== null && child.exitPhase === "crash"
+        ? { cause: new RemoteError(deserializeError(record)) }
+        : {}),
+    };
+    const how = code === -15 || code === -9
+      ? `was terminated (exit code ${code})`
+      : `ended with exit code ${code}`;
+    return new WorkerExitError(
+      running
+        ? `Worker "${child.name}" ${how} while running task ${task.id}`
+        : `Worker "${child.name}" ${how} before sending the result of task ${task.id}`,
+      options,
+    );
+  }
+
+  /** Tells `slot` to finish and exit; takes its unstarted tasks back. */
+  #retire(slot: PoolSlot, replace: boolean): void {
+    if (slot.retiring || slot.child.exitCode !== null) return;
+    slot.retiring = true;
+    if (replace && this.#state === "running") this.#replacements++;
+    this.#requeue(slot.takeBack());
+    slot.child.send({ t: "retire" });
+    if (slot.watchdog !== undefined) clearTimeout(slot.watchdog);
+    slot.watchdog = undefined;
+    slot.grace = setTimeout(() => {
+      slot.grace = undefined;
+      if (slot.child.exitCode !== null) return;
+      if (slot.inSyncCode()) {
+        const { seq } = slot.current();
+        this.#stuck.push({ control: slot.child.control, seq });
+      }
+      slot.child.terminate();
+    }, GRACE_MS);
+    this.#schedule();
+  }
+
+  #startFailed(error: unknown): void {
+    if (this.#state === "terminated") return;
+    this.#startFailures++;
+    let anyReady = false;
+    for (const slot of this.#slots) {
+      if (slot.ready && slot.open) anyReady = true;
+    }
+    if (this.#startFailures >= MAX_START_FAILURES && !anyReady) {
+      this.#gaveUp = true;
+      const failure = new Error(
+        `Cannot run the task as pool workers failed to start ${this.#startFailures} times in a row: ${
+          (error as Error)?.message ?? String(error)
+        }`,
+        { cause: error },
+      );
+      for (let i = this.#head; i < this.#queue.length; i++) {
+        this.#settle(this.#queue[i]!, false, failure);
+      }
+      this.#queue = [];
+      this.#head = 0;
+      this.#checkEnded();
+      return;
+    }
+    if (this.#backoff !== undefined) return;
+    const delay = BACKOFF_MS * 2 ** (this.#startFailures - 1);
+    this.#backoff = setTimeout(() => {
+      this.#backoff = undefined;
+      this.#schedule();
+    }, delay);
+  }
+
+  // -------------------------------------------------------------------------
+  // Timers
+
+  #armWatchdog(slot: PoolSlot, delay = this.#o.taskTimeout): void {
+    if (this.#o.taskTimeout === Infinity || slot.watchdog !== undefined) return;
+    slot.watchdog = setTimeout(() => {
+      slot.watchdog = undefined;
+      if (!slot.open) return;
+      const limit = this.#o.taskTimeout;
+      const { seq, elapsed } = slot.current();
+      if (seq !== 0 && elapsed >= limit) {
+        const task = slot.inflight.get(seq);
+        slot.child.abort(seq, TIMED_OUT);
+        if (task !== undefined) {
+          slot.inflight.delete(seq);
+          this.#settle(
+            task,
+            false,
+            new DOMException(
+              `Task ${task.id} timed out after ${limit} ms on worker "${slot.child.name}"`,
+              "TimeoutError",
+            ),
+          );
+        }
+        this.#retire(slot, true);
+        return;
+      }
+      if (slot.inflight.size > 0) {
+        this.#armWatchdog(slot, seq === 0 ? limit : limit - elapsed);
+      }
+    }, Math.max(0, delay));
+  }
+
+  #armIdleTimer(): void {
+    const { idleTimeout, minProcesses } = this.#o;
+    if (
+      this.#idleTimer !== undefined || idleTimeout === Infinity ||
+      this.#state !== "running" || this.#slots.size <= minProcesses
+    ) return;
+    this.#idleTimer = setTimeout(() => {
+      this.#idleTimer = undefined;
+      const now = performance.now();
+      let live = 0;
+      for (const slot of this.#slots) if (slot.open) live++;
+      for (const slot of this.#slots) {
+        if (live <= minProcesses) break;
+        if (
+          slot.open && slot.inflight.size === 0 &&
+          now - slot.idleSince >= idleTimeout
+        ) {
+          this.#retire(slot, false);
+          live--;
+        }
+      }
+      if (live > minProcesses) this.#armIdleTimer();
+    }, idleTimeout);
+    Deno.unrefTimer(this.#idleTimer as unknown as number);
+  }
+
+  #clearIdleTimer(): void {
+    if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
+  }
+
+  #clearTimers(slot: PoolSlot): void {
+    if (slot.watchdog !== undefined) clearTimeout(slot.watchdog);
+    if (slot.grace !== undefined) clearTimeout(slot.grace);
+    slot.watchdog = undefined;
+    slot.grace = undefined;
+  }
+
+  // -------------------------------------------------------------------------
+  // Settling
+
+  #settle(task: PoolTask, ok: boolean, value: unknown): void {
+    if (task.done) return;
+    task.done = true;
+    task.group?.tasks.delete(task);
+    if (ok) this.stats.completed += task.items;
+    else this.stats.failed += task.items;
+    if (--this.#outstanding === 0) {
+      this.#ref(false);
+      if (this.#state === "closing") this.#schedule();
+    }
+    if (ok) task.resolve(value);
+    else task.reject(value);
+    this.#o.onSettle();
+  }
+
+  #ref(on: boolean): void {
+    this.#refd = on;
+    for (const slot of this.#slots) slot.child.ref(on);
+  }
+
+  #checkEnded(): void {
+    if (this.#state === "running") return;
+    if (this.#slots.size > 0) return;
+    if (this.#state === "closing" && this.#queue.length > this.#head) return;
+    if (this.#state === "closing" && this.#holds > 0) return;
+    if (this.#backoff !== undefined) return;
+    this.#resolveEnded();
+  }
+}
+
+/** Milliseconds since the time origin, for `PoolTask.submitted`. */
+export function now(): number {
+  return since(0);
+}

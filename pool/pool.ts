@@ -1,0 +1,903 @@
+/**
+ * `Pool`: Python's `multiprocessing.Pool` over workers (or subprocesses, or
+ * the caller's own loop), where every submitted task settles.
+ *
+ * @module
+ */
+import { toTransferable } from "../ipc/_transfer.ts";
+import { quote } from "../shared/_quote.ts";
+import { checkWaitOptions } from "../sync/_futex.ts";
+import { assertNotImporting } from "./_boot_state.ts";
+import { Dispatcher, now } from "./_dispatcher.ts";
+import { FnTable, taskModuleUrl } from "./_fn_table.ts";
+import { ImapIterator } from "./_imap.ts";
+import { type CallHost, runMap } from "./_map_call.ts";
+import { type PoolTask, TaskGroup } from "./_pool_task.ts";
+import { CALL, type FnDef, MAP_CHUNK, STARMAP_CHUNK } from "./_protocol.ts";
+import { BACKENDS, crossesProcess } from "./_spawn.ts";
+import { AsyncResult } from "./async_result.ts";
+import type { Backend } from "./backend.ts";
+import { PoolClosedError, PoolFullError } from "./errors.ts";
+import { checkPermissions } from "./permissions.ts";
+import type {
+  ApplyAsyncOptions,
+  ApplyOptions,
+  ImapOptions,
+  MapAsyncOptions,
+  MapItems,
+  MapOptions,
+  PoolOptions,
+  PoolStats,
+  TaskResult,
+} from "./pool_options.ts";
+import type { JoinOptions, TaskFunction } from "./process.ts";
+import { within } from "./_wait.ts";
+
+function count(
+  what: string,
+  value: unknown,
+  fallback: number,
+  min: number,
+  allowInfinity: boolean,
+): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number") {
+    throw new TypeError(
+      `Cannot create Pool as ${what} must be a number: received ${
+        quote(value)
+      }`,
+    );
+  }
+  if (
+    !(allowInfinity && value === Infinity) &&
+    (!Number.isInteger(value) || value < min)
+  ) {
+    throw new RangeError(
+      `Cannot create Pool as ${what} must be an integer >= ${min}${
+        allowInfinity ? " or Infinity" : ""
+      }: received ${quote(value)}`,
+    );
+  }
+  return value;
+}
+
+function duration(what: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number") {
+    throw new TypeError(
+      `Cannot create Pool as ${what} must be a number: received ${
+        quote(value)
+      }`,
+    );
+  }
+  if (Number.isNaN(value) || value <= 0) {
+    throw new RangeError(
+      `Cannot create Pool as ${what} must be a positive number of ms: received ${
+        quote(value)
+      }`,
+    );
+  }
+  return value;
+}
+
+function checkChunksize(what: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
+    const E = typeof value === "number" ? RangeError : TypeError;
+    throw new E(
+      `Cannot ${what} as chunksize must be an integer >= 1: received ${
+        quote(value)
+      }`,
+    );
+  }
+  return value;
+}
+
+function checkItems(what: string, items: unknown): void {
+  if (
+    typeof items !== "object" || items === null ||
+    !(Symbol.iterator in items || Symbol.asyncIterator in items)
+  ) {
+    throw new TypeError(
+      `Cannot ${what} as items must be an Iterable or AsyncIterable: received ${
+        quote(items)
+      }`,
+    );
+  }
+}
+
+/**
+ * A pool of workers running exported functions, Python's
+ * `multiprocessing.Pool`.
+ *
+ * Tasks are functions exported by `module` (default: the main module), sent
+ * by name and checked in the worker against their source; types flow from
+ * the function (`pool.map(square, xs)` is `Promise<number[]>`).
+ *
+ * Every submitted task settles: a task's own exception rejects it with
+ * `RemoteError`; a worker that dies (crash, `Deno.exit()`, `self.close()`)
+ * rejects only the task it was running with `WorkerExitError`, its other
+ * tasks run elsewhere and a replacement starts; a task past `taskTimeout`
+ * or cancelled by its `signal` rejects at once and its worker is replaced.
+ *
+ * Workers do not keep the process alive while no task is outstanding (as
+ * Python's daemonic pool workers). `await using` closes the pool and waits
+ * for the queued work (Python's `with` terminates instead).
+ *
+ * Permissions: the `"worker"` backend needs `--allow-read` for `module`
+ * (and for this package's files when it is loaded from a local path).
+ *
+ * @example Python's Pool.map, starmap, apply and apply_async
+ * ```ts
+ * import { Pool } from "@mp/multiprocessing/pool";
+ * import assert from "node:assert/strict";
+ * import { add, square } from "../tests/fixtures/pool_tasks.ts";
+ *
+ * await using pool = new Pool({
+ *   processes: 2,
+ *   module: new URL("../tests/fixtures/pool_tasks.ts", import.meta.url),
+ * });
+ * assert.deepEqual(await pool.map(square, [1, 2, 3]), [1, 4, 9]);
+ * assert.deepEqual(await pool.starmap(add, [[1, 2], [3, 4]]), [3, 7]);
+ * assert.equal(await pool.apply(add, [2, 3]), 5);
+ * const result = pool.applyAsync(square, [4]);
+ * assert.equal(await result.get(), 16);
+ * assert.equal(result.successful(), true);
+ * ```
+ */
+export class Pool implements AsyncDisposable {
+  readonly #processes: number;
+  readonly #maxQueue: number;
+  readonly #crossProcess: boolean;
+  readonly #fns = new FnTable();
+  readonly #dispatcher: Dispatcher;
+  readonly #host: CallHost;
+  #nextId = 1;
+  #settleWaiters: (() => void)[] = [];
+
+  /**
+   * Creates a pool and starts its first `minProcesses` workers.
+   *
+   * @param options How many workers, where, and with what limits.
+   * @throws {RangeError} When `processes` is not an integer >= 1, or another
+   * count or duration is out of range.
+   * @throws {TypeError} When an option has the wrong type, or `initargs`
+   * cannot cross into a worker.
+   * @throws {Deno.errors.NotCapable} When `permissions` ask for more than
+   * this process holds.
+   * @throws {Error} When called while a child imports its task module (guard
+   * the script's own work with `if (import.meta.main)`).
+   *
+   * @example Bad sizes are refused
+   * ```ts
+   * import { Pool } from "@mp/multiprocessing/pool";
+   * import assert from "node:assert/strict";
+   *
+   * assert.throws(() => new Pool({ processes: 0 }), RangeError);
+   * assert.throws(() => new Pool({ processes: 1.5 }), RangeError);
+   * ```
+   */
+  constructor(options: PoolOptions = {}) {
+    assertNotImporting("Pool");
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(
+        `Cannot create Pool as options must be an object: received ${
+          quote(options)
+        }`,
+      );
+    }
+    const processes = count(
+      "processes",
+      options.processes,
+      navigator.hardwareConcurrency || 1,
+      1,
+      false,
+    );
+    const minProcesses = count(
+      "minProcesses",
+      options.minProcesses,
+      processes,
+      0,
+      false,
+    );
+    if (minProcesses > processes) {
+      throw new RangeError(
+        `Cannot create Pool as minProcesses must be at most processes (${processes}): received ${minProcesses}`,
+      );
+    }
+    const backend: Backend = options.backend ?? "worker";
+    if (!BACKENDS.includes(backend)) {
+      throw new TypeError(
+        `Cannot create Pool as backend must be one of ${
+          BACKENDS.map((b) => `"${b}"`).join(", ")
+        }: received ${quote(backend)}`,
+      );
+    }
+    const permissions = options.permissions === undefined
+      ? undefined
+      : checkPermissions(options.permissions);
+    const module = taskModuleUrl(options.module ?? Deno.mainModule, "Pool");
+    this.#crossProcess = crossesProcess(backend);
+    let initializer: { fn: FnDef; args: unknown } | null = null;
+    if (options.initializer !== undefined) {
+      const initargs = options.initargs ?? [];
+      if (!Array.isArray(initargs)) {
+        throw new TypeError(
+          `Cannot create Pool as initargs must be an array: received ${
+            quote(initargs)
+          }`,
+        );
+      }
+      initializer = {
+        fn: this.#fns.define(options.initializer, "create Pool"),
+        args: toTransferable(initargs, {
+          name: "initargs",
+          crossProcess: this.#crossProcess,
+        }),
+      };
+    }
+    this.#processes = processes;
+    this.#maxQueue = count("maxQueue", options.maxQueue, Infinity, 0, true);
+    this.#dispatcher = new Dispatcher({
+      processes,
+      minProcesses,
+      backend,
+      permissions,
+      module,
+      fns: this.#fns,
+      initializer,
+      maxTasksPerChild: count(
+        "maxTasksPerChild",
+        options.maxTasksPerChild,
+        Infinity,
+        1,
+        true,
+      ),
+      taskTimeout: duration("taskTimeout", options.taskTimeout, Infinity),
+      idleTimeout: duration("idleTimeout", options.idleTimeout, 10_000),
+      onSettle: () => this.#onSettle(),
+    });
+    this.#host = {
+      processes,
+      submitChunk: (def, star, items, group, resolve, reject) =>
+        this.#submit(
+          def,
+          star ? STARMAP_CHUNK : MAP_CHUNK,
+          items,
+          items.length,
+          group,
+          resolve,
+          reject,
+          "items",
+        ),
+      hasRoom: () => this.#hasRoom(),
+      settled: () =>
+        new Promise((resolve) => this.#settleWaiters.push(resolve)),
+      cancel: (group, reason, retire) =>
+        this.#dispatcher.cancel(group, reason, retire),
+      hold: () => this.#dispatcher.hold(),
+    };
+  }
+
+  /** The most workers this pool runs. */
+  get processes(): number {
+    return this.#processes;
+  }
+
+  /**
+   * Counters, worker health and latency percentiles.
+   *
+   * @example
+   * ```ts
+   * import { Pool } from "@mp/multiprocessing/pool";
+   * import assert from "node:assert/strict";
+   *
+   * await using pool = new Pool({ processes: 2, backend: "inline" });
+   * await pool.apply(Math.abs, [-1]);
+   * assert.equal(pool.stats.completed, 1);
+   * assert.equal(pool.stats.workers, 2);
+   * ```
+   */
+  get stats(): PoolStats {
+    const d = this.#dispatcher;
+    return {
+      completed: d.stats.completed,
+      failed: d.stats.failed,
+      queued: d.queued,
+      running: d.running,
+      workers: d.workers,
+      respawns: d.stats.respawns,
+      stuckWorkers: d.stuck,
+      utilization: d.stats.utilization(this.#processes),
+      runTime: d.stats.runTime(),
+      waitTime: d.stats.waitTime(),
+    };
+  }
+
+  #onSettle(): void {
+    const waiters = this.#settleWaiters;
+    if (waiters.length === 0) return;
+    this.#settleWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  #hasRoom(): boolean {
+    return this.#maxQueue === Infinity ||
+      this.#dispatcher.outstanding < this.#processes + this.#maxQueue;
+  }
+
+  #checkOpen(what: string): void {
+    const state = this.#dispatcher.state;
+    if (state !== "running") {
+      throw new PoolClosedError(
+        `Cannot ${what} as the pool is ${
+          state === "closing" ? "closed" : "terminated"
+        }: submit work before close() or terminate()`,
+      );
+    }
+  }
+
+  #submit(
+    def: FnDef,
+    kind: number,
+    args: unknown,
+    items: number,
+    group: TaskGroup | undefined,
+    resolve: (value: unknown) => void,
+    reject: (error: unknown) => void,
+    name: string,
+  ): void {
+    if (this.#dispatcher.state === "terminated") {
+      throw new PoolClosedError(
+        "Cannot submit a task as the pool is terminated",
+      );
+    }
+    let payload: unknown;
+    try {
+      payload = toTransferable(args, {
+        name,
+        crossProcess: this.#crossProcess,
+      });
+    } catch (error) {
+      reject(error);
+      return;
+    }
+    const task: PoolTask = {
+      id: this.#nextId++,
+      fn: def,
+      kind,
+      payload,
+      items,
+      submitted: now(),
+      group,
+      slot: undefined,
+      seq: 0,
+      counter: 0,
+      done: false,
+      resolve,
+      reject,
+    };
+    this.#dispatcher.submit(task);
+  }
+
+  /** Submits one call; `options` may cancel it. */
+  #call(
+    fn: unknown,
+    args: unknown,
+    options: ApplyOptions | undefined,
+    what: string,
+  ): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const def = this.#fns.define(fn, what);
+      if (!Array.isArray(args)) {
+        throw new TypeError(
+          `Cannot ${what} as args must be an array: received ${quote(args)}`,
+        );
+      }
+      const timeout = checkWaitOptions(what, options);
+      const signal = options?.signal;
+      this.#checkOpen(what);
+      if (!this.#hasRoom()) {
+        throw new PoolFullError(
+          `Cannot ${what} as the pool's queue is full (maxQueue ${this.#maxQueue}): wait for results, or raise maxQueue`,
+        );
+      }
+      signal?.throwIfAborted();
+      if (timeout === Infinity && signal === undefined) {
+        this.#submit(def, CALL, args, 1, undefined, resolve, reject, "args");
+        return;
+      }
+      const group = new TaskGroup();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const onAbort = () =>
+        this.#dispatcher.cancel(group, signal!.reason, true);
+      const done = () => {
+        if (timer !== undefined) clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+      };
+      this.#submit(def, CALL, args, 1, group, (value) => {
+        done();
+        resolve(value);
+      }, (error) => {
+        done();
+        reject(error);
+      }, "args");
+      signal?.addEventListener("abort", onAbort, { once: true });
+      if (timeout !== Infinity) {
+        timer = setTimeout(() => {
+          this.#dispatcher.cancel(
+            group,
+            new DOMException(
+              `Cannot finish ${what} as ${timeout} ms elapsed first`,
+              "TimeoutError",
+            ),
+            true,
+          );
+        }, timeout);
+      }
+    });
+  }
+
+  /**
+   * Runs `fn(...args)` in a worker.
+   *
+   * @param fn A function exported by the pool's module, or its export name.
+   * @param args Its arguments.
+   * @param options `signal` and `timeout` of the call.
+   * @returns The function's result.
+   * @throws {RemoteError} When the function threw.
+   * @throws {WorkerExitError} When its worker ended while running it.
+   * @throws {TypeError} When `fn` is not exported by the module, or `args`
+   * cannot cross (only this call fails).
+   * @throws {DOMException} `TimeoutError` after `taskTimeout` or `timeout`.
+   * @throws {PoolClosedError} After `close()` or `terminate()`.
+   * @throws {PoolFullError} When `maxQueue` tasks already wait.
+   *
+   * @example
+   * ```ts
+   * import { Pool } from "@mp/multiprocessing/pool";
+   * import assert from "node:assert/strict";
+   * import { add } from "../tests/fixtures/pool_tasks.ts";
+   *
+   * await using pool = new Pool({
+   *   processes: 1,
+   *   module: new URL("../tests/fixtures/pool_tasks.ts", import.meta.url),
+   * });
+   * const sum: number = await pool.apply(add, [2, 3]);
+   * assert.equal(sum, 5);
+   * assert.equal(await pool.apply("add", [2, 3]), 5); // by export name
+   * ```
+   */
+  apply<F extends TaskFunction>(
+    fn: F | string,
+    args: Parameters<F>,
+    options?: ApplyOptions,
+  ): Promise<TaskResult<F>> {
+    return this.#call(fn, args, options, "run Pool.apply") as Promise<
+      TaskResult<F>
+    >;
+  }
+
+  /**
+   * Runs `fn(...args)` in a worker and returns at once with an
+   * `AsyncResult` (Python's `apply_async`).
+   *
+   * @param fn A function exported by the pool's module, or its export name.
+   * @param args Its arguments.
+   * @param options `callback`, `errorCallback`, `signal` and `timeout`.
+   * @returns The eventual result.
+   *
+   * @example
+   * ```ts
+   * import { Pool } from "@mp/multiprocessing/pool";
+   * import assert from "node:assert/strict";
+   * import { square } from "../tests/fixtures/pool_tasks.ts";
+   *
+   * await using pool = new Pool({
+   *   processes: 2,
+   *   module: new URL("../tests/fixtures/pool_tasks.ts", import.meta.url),
+   * });
+   * const results = [1, 2, 3].map((x) => pool.applyAsync(square, [x]));
+   * assert.deepEqual(await Promise.all(results.map((r) => r.get())), [1, 4, 9]);
+   * ```
+   */
+  applyAsync<F extends TaskFunction>(
+    fn: F | string,
+    args: Parameters<F>,
+    options?: ApplyAsyncOptions<TaskResult<F>>,
+  ): AsyncResult<TaskResult<F>> {
+    return new AsyncResult(
+      this.#call(fn, args, options, "run Pool.applyAsync") as Promise<
+        TaskResult<F>
+      >,
+      options,
+    );
+  }
+
+  #mapOptions(what: string, options: MapOptions | undefined) {
+    const timeout = checkWaitOptions(what, options);
+    const chunksize = checkChunksize(what, options?.chunksize);
+    const onProgress = options?.onProgress;
+    if (onProgress !== undefined && typeof onProgress !== "function") {
+      throw new TypeError(
+        `Cannot ${what} as onProgress must be a function: received ${
+          quote(onProgress)
+        }`,
+      );
+    }
+    return { chunksize, signal: options?.signal, timeout, onProgress };
+  }
+
+  #map(
+    fn: unknown,
+    items: unknown,
+    options: MapOptions | undefined,
+    star: boolean,
+    what: string,
+  ): Promise<unknown[]> {
+    try {
+      const def = this.#fns.define(fn, what);
+      checkItems(what, items);
+      const call = this.#mapOptions(what, options);
+      this.#checkOpen(what);
+      return runMap(
+        this.#host,
+        def,
+        star,
+        items as MapItems<unknown>,
+        call,
+      );
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Runs `fn(item)` for every item, in chunks, and resolves with the results
+   * in order. The first failure rejects the call and cancels the rest.
+   *
+   * @param fn A function exported by the pool's module, or its export name.
+   * @param items Any `Iterable` or `AsyncIterable` (read to the end first).
+   * @param options `chunksize`, `signal`, `timeout`, `onProgress`.
+   * @returns The results, in input order.
+   * @throws {RemoteError} When `fn` threw for some item.
+   * @throws {WorkerExitError} When a worker ended while running a chunk.
+   * @throws {RangeError} When `chunksize` is not an integer >= 1.
+   * @throws {PoolClosedError} After `close()` or `terminate()`.
+   *
+   * @example
+   * ```ts
+   * import { Pool } from "@mp/multiprocessing/pool";
+   * import assert from "node:assert/strict";
+   * import { square } from "../tests/fixtures/pool_tasks.ts";
+   *
+   * await using pool = new Pool({
+   *   processes: 2,
+   *   module: new URL("../tests/fixtures/pool_tasks.ts", import.meta.url),
+   * });
+   * const squares: number[] = await pool.map(square, [1, 2, 3, 4]);
+   * assert.deepEqual(squares, [1, 4, 9, 16]);
+   * ```
+   */
+  map<F extends TaskFunction>(
+    fn: F | string,
+    items: MapItems<Parameters<F>[0]>,
+    options?: MapOptions,
+  ): Promise<TaskResult<F>[]> {
+    return this.#map(fn, items, options, false, "run Pool.map") as Promise<
+      TaskResult<F>[]
+    >;
+  }
+
+  /**
+   * `map` that returns at once with an `AsyncResult` (Python's `map_async`).
+   *
+   * @param fn A function exported by the pool's module, or its export name.
+   * @param items Any `Iterable` or `AsyncIterable`.
+   * @param options `MapOptions` plus `callback` and `errorCallback`.
+   * @returns The eventual results.
+   *
+   * @example
+   * ```ts
+   * import { Pool } from "@mp/multiprocessing/pool";
+   * import assert from "node:assert/strict";
+   *
+   * await using pool = new Pool({ processes: 2, backend: "inline" });
+   * const result = pool.mapAsync(Math.sqrt, [4, 9]);
+   * await result.wait();
+   * assert.deepEqual(await result.get(), [2, 3]);
+   * ```
+   */
+  mapAsync<F extends TaskFunction>(
+    fn: F | string,
+    items: MapItems<Parameters<F>[0]>,
+    options?: MapAsyncOptions<TaskResult<F>>,
+  ): AsyncResult<TaskResult<F>[]> {
+    return new AsyncResult(
+      this.#map(fn, items, options, false, "run Pool.mapAsync") as Promise<
+        TaskResult<F>[]
+      >,
+      options,
+    );
+  }
+
+  /**
+   * Runs `fn(...args)` for every argument list, like `map`.
+   *
+   * @param fn A function exported by the pool's module, or its export name.
+   * @param items Argument lists, any `Iterable` or `AsyncIterable`.
+   * @param options `chunksize`, `signal`, `timeout`, `onProgress`.
+   * @returns The results, in input order.
+   * @throws {RemoteError} When `fn` threw for some item.
+   *
+   * @example
+   * ```ts
+   * import { Pool } from "@mp/multiprocessing/pool";
+   * import assert from "node:assert/strict";
+   * import { add } from "../tests/fixtures/pool_tasks.ts";
+   *
+   * await using pool = new Pool({
+   *   processes: 2,
+   *   module: new URL("../tests/fixtures/pool_tasks.ts", import.meta.url),
+   * });
+   * assert.deepEqual(await pool.starmap(add, [[1, 1], [2, 2]]), [2, 4]);
+   * ```
+   */
+  starmap<F extends TaskFunction>(
+    fn: F | string,
+    items: MapItems<Parameters<F>>,
+    options?: MapOptions,
+  ): Promise<TaskResult<F>[]> {
+    return this.#map(fn, items, options, true, "run Pool.starmap") as Promise<
+      TaskResult<F>[]
+    >;
+  }
+
+  /**
+   * `starmap` that returns at once with an `AsyncResult`.
+   *
+   * @param fn A function exported by the pool's module, or its export name.
+   * @param items Argument lists.
+   * @param options `MapOptions` plus `callback` and `errorCallback`.
+   * @returns The eventual results.
+   *
+   * @example
+   * ```ts
+   * import { Pool } from "@mp/multiprocessing/pool";
+   * import assert from "node:assert/strict";
+   *
+   * await using pool = new Pool({ processes: 2, backend: "inline" });
+   * const result = pool.starmapAsync(Math.max, [[1, 5], [7, 2]]);
+   * assert.deepEqual(await result, [5, 7]);
+   * ```
+   */
+  starmapAsync<F extends TaskFunction>(
+    fn: F | string,
+    items: MapItems<Parameters<F>>,
+    options?: MapAsyncOptions<TaskResult<F>>,
+  ): AsyncResult<TaskResult<F>[]> {
+    return new AsyncResult(
+      this.#map(fn, items, options, true, "run Pool.starmapAsync") as Promise<
+        TaskResult<F>[]
+      >,
+      options,
+    );
+  }
+
+  #imap(
+    fn: unknown,
+    items: unknown,
+    options: ImapOptions | undefined,
+    ordered: boolean,
+    what: string,
+  ): ImapIterator<unknown> {
+    const def = this.#fns.define(fn, what);
+    checkItems(what, items);
+    const call = this.#mapOptions(what, options);
+    this.#checkOpen(what);
+    return new ImapIterator(this.#host, def, items as MapItems<unknown>, {
+      ordered,
+      star: false,
+      chunksize: call.chunksize ?? 1,
+      signal: call.signal,
+      onProgress: call.onProgress,
+    });
+  }
+
+  /**
+   * Runs `fn(item)` for every item and yields the results in input order as
+   * they come, with bounded work in flight: an endless input streams in
+   * constant memory. An item's error rejects that step only; iteration can
+   * go on (`for await` stops at it). Breaking out stops the work.
+   *
+   * @param fn A function exported by the pool's module, or its export name.
+   * @param items Any `Iterable` or `AsyncIterable`, possibly endless.
+   * @param options `chunksize` (default 1), `signal`, `onProgress`.
+   * @returns The results, in input order.
+   * @throws {TypeError} When `fn` or `items` have the wrong type.
+   * @throws {RangeError} When `chunksize` is not an integer >= 1.
+   * @throws {PoolClosedError} After `close()` or `terminate()`.
+   *
+   * @example Stream over an endless input, stop when done
+   * ```ts
+   * import { Pool } from "@mp/multiprocessing/pool";
+   * import assert from "node:assert/strict";
+   * import { square } from "../tests/fixtures/pool_tasks.ts";
+   *
+   * async function* naturals() {
+   *   for (let n = 1; ; n++) yield n;
+   * }
+   * await using pool = new Pool({
+   *   processes: 2,
+   *   module: new URL("../tests/fixtures/pool_tasks.ts", import.meta.url),
+   * });
+   * const out: number[] = [];
+   * for await (const sq of pool.imap(square, naturals())) {
+   *   out.push(sq);
+   *   if (out.length === 5) break;
+   * }
+   * assert.deepEqual(out, [1, 4, 9, 16, 25]);
+   * ```
+   */
+  imap<F extends TaskFunction>(
+    fn: F | string,
+    items: MapItems<Parameters<F>[0]>,
+    options?: ImapOptions,
+  ): AsyncIterableIterator<TaskResult<F>> {
+    return this.#imap(
+      fn,
+      items,
+      options,
+      true,
+      "run Pool.imap",
+    ) as AsyncIterableIterator<TaskResult<F>>;
+  }
+
+  /**
+   * `imap` that yields results in completion order.
+   *
+   * @param fn A function exported by the pool's module, or its export name.
+   * @param items Any `Iterable` or `AsyncIterable`, possibly endless.
+   * @param options `chunksize` (default 1), `signal`, `onProgress`.
+   * @returns The results, as they complete.
+   * @throws {TypeError} When `fn` or `items` have the wrong type.
+   * @throws {RangeError} When `chunksize` is not an integer >= 1.
+   * @throws {PoolClosedError} After `close()` or `terminate()`.
+   *
+   * @example Keep going past a failed item
+   * ```ts
+   * import { Pool } from "@mp/multiprocessing/pool";
+   * import assert from "node:assert/strict";
+   *
+   * await using pool = new Pool({
+   *   processes: 2,
+   *   module: new URL("../tests/fixtures/pool_tasks.ts", import.meta.url),
+   * });
+   * const it = pool.imapUnordered("maybeFail", [1, 2, 3, 4]); // fails on 3
+   * const got: number[] = [];
+   * let errors = 0;
+   * for (let i = 0; i < 4; i++) {
+   *   try {
+   *     got.push((await it.next()).value as number);
+   *   } catch {
+   *     errors++;
+   *   }
+   * }
+   * assert.deepEqual(got.sort(), [1, 2, 4]);
+   * assert.equal(errors, 1);
+   * ```
+   */
+  imapUnordered<F extends TaskFunction>(
+    fn: F | string,
+    items: MapItems<Parameters<F>[0]>,
+    options?: ImapOptions,
+  ): AsyncIterableIterator<TaskResult<F>> {
+    return this.#imap(
+      fn,
+      items,
+      options,
+      false,
+      "run Pool.imapUnordered",
+    ) as AsyncIterableIterator<TaskResult<F>>;
+  }
+
+  /**
+   * Takes no more work; the workers exit once the queued tasks are done.
+   *
+   * @example
+   * ```ts
+   * import { Pool } from "@mp/multiprocessing/pool";
+   * import assert from "node:assert/strict";
+   *
+   * const pool = new Pool({ processes: 1, backend: "inline" });
+   * const pending = pool.apply(Math.abs, [-5]);
+   * pool.close();
+   * await pool.join();
+   * assert.equal(await pending, 5); // queued work still ran
+   * ```
+   */
+  close(): void {
+    this.#dispatcher.close();
+  }
+
+  /**
+   * Ends every worker now; unsettled tasks reject with `PoolClosedError`.
+   * A worker stuck in synchronous code cannot be stopped by Deno: see
+   * `stats.stuckWorkers`.
+   *
+   * @example
+   * ```ts
+   * import { Pool, PoolClosedError } from "@mp/multiprocessing/pool";
+   * import assert from "node:assert/strict";
+   *
+   * const pool = new Pool({
+   *   processes: 1,
+   *   module: new URL("../tests/fixtures/pool_tasks.ts", import.meta.url),
+   * });
+   * const pending = pool.apply("sleep", [60_000]);
+   * pool.terminate();
+   * await assert.rejects(pending, PoolClosedError);
+   * await pool.join();
+   * ```
+   */
+  terminate(): void {
+    this.#dispatcher.terminate();
+  }
+
+  /**
+   * Waits for every worker to exit, after `close()` or `terminate()`.
+   *
+   * @param options `timeout` (ms) and `signal` of the wait.
+   * @throws {Error} When the pool is still running (call `close()` first).
+   * @throws {DOMException} `TimeoutError` when `timeout` elapses first.
+   *
+   * @example
+   * ```ts
+   * import { Pool } from "@mp/multiprocessing/pool";
+   * import assert from "node:assert/strict";
+   *
+   * const pool = new Pool({ processes: 1, backend: "inline" });
+   * await assert.rejects(pool.join(), /still running/);
+   * pool.close();
+   * await pool.join();
+   * ```
+   */
+  async join(options?: JoinOptions): Promise<void> {
+    const timeout = checkWaitOptions("join Pool", options);
+    if (this.#dispatcher.state === "running") {
+      throw new Error(
+        "Cannot join Pool as it is still running: call close() or terminate() first",
+      );
+    }
+    await within(
+      this.#dispatcher.ended(),
+      timeout,
+      options?.signal,
+      "join Pool",
+    );
+  }
+
+  /**
+   * Closes the pool and waits for the queued work and the workers: what
+   * `await using` does (unlike Python's `with`, which terminates).
+   *
+   * @returns A promise that settles once every worker exited.
+   *
+   * @example
+   * ```ts
+   * import { Pool } from "@mp/multiprocessing/pool";
+   * import assert from "node:assert/strict";
+   *
+   * let pending: Promise<number>;
+   * {
+   *   await using pool = new Pool({ processes: 1, backend: "inline" });
+   *   pending = pool.apply(Math.abs, [-2]);
+   * }
+   * assert.equal(await pending, 2);
+   * ```
+   */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    await this.#dispatcher.ended();
+  }
+}
