@@ -2,45 +2,21 @@
  * `Barrier`: a meeting point for a fixed number of agents, and
  * `BrokenBarrierError`.
  *
- * Memory: word 0 packs `phase << 16 | count`; word 1 holds `parties`. The
- * phases are CPython's barrier states: `FILLING` (agents arrive; `count` of
- * them wait), `DRAINING` (everybody arrived: waiters leave), `RESETTING`
- * (`reset()` while agents waited: they leave with `BrokenBarrierError`) and
- * `BROKEN`. Every transition is one compare-and-swap on word 0, and every
- * phase change wakes all sleepers of the word. `count` is the number of
- * agents inside the barrier; the last one out of a `DRAINING` or
- * `RESETTING` barrier sets it back to `FILLING`, so a slow waiter can never
- * miss the cycle it belongs to, and newcomers wait until the barrier is
- * `FILLING` again. A waiter that times out or is aborted moves a `FILLING`
- * barrier to `BROKEN`; if the barrier moved on first, the wait succeeded.
+ * The state machine (phases, arrivals, who breaks the barrier when a timeout
+ * races the end of a cycle) lives in `_barrier_state.ts`.
  *
  * @module
  */
 import {
-  checkWaitOptions,
-  Deadline,
-  runAsync,
-  runSync,
-  spinWhile,
-  timeoutError,
-  type Waiting,
-} from "./_futex.ts";
+  BarrierState,
+  MAX_PARTIES,
+  type Outcome,
+  WORDS,
+} from "./_barrier_state.ts";
+import { checkWaitOptions, runAsync, runSync, timeoutError } from "./_futex.ts";
 import { describeValue, regionData, regionFrom, regionOf } from "./_region.ts";
 import { describe, revive } from "./_shareable.ts";
 import type { WaitOptions, WaitSyncOptions } from "./wait_options.ts";
-
-const WORDS = 2;
-const STATE = 0;
-const PARTIES = 1;
-const FILLING = 0;
-const DRAINING = 1;
-const RESETTING = 2;
-const BROKEN = 3;
-const MAX_PARTIES = 0xffff;
-
-const phaseOf = (state: number): number => state >>> 16;
-const countOf = (state: number): number => state & 0xffff;
-const stateOf = (phase: number, count: number): number => (phase << 16) | count;
 
 /** Options of `new Barrier()`. */
 export interface BarrierOptions {
@@ -110,6 +86,7 @@ export class BrokenBarrierError extends Error {
  */
 export class Barrier {
   readonly #i32: Int32Array;
+  readonly #state: BarrierState;
   readonly #action: (() => void) | undefined;
 
   /**
@@ -145,6 +122,7 @@ export class Barrier {
     const adopted = Barrier.#reviving;
     if (adopted !== undefined) {
       this.#i32 = adopted;
+      this.#state = new BarrierState(adopted);
       return;
     }
     if (typeof parties !== "number") {
@@ -160,8 +138,8 @@ export class Barrier {
       );
     }
     this.#i32 = regionOf("Barrier", WORDS, options?.memory);
-    Atomics.store(this.#i32, STATE, stateOf(FILLING, 0));
-    Atomics.store(this.#i32, PARTIES, parties);
+    this.#state = new BarrierState(this.#i32);
+    this.#state.init(parties);
   }
 
   /**
@@ -178,7 +156,7 @@ export class Barrier {
    * ```
    */
   get parties(): number {
-    return Atomics.load(this.#i32, PARTIES);
+    return this.#state.parties;
   }
 
   /**
@@ -198,8 +176,7 @@ export class Barrier {
    * ```
    */
   get nWaiting(): number {
-    const state = Atomics.load(this.#i32, STATE);
-    return phaseOf(state) === FILLING ? countOf(state) : 0;
+    return this.#state.nWaiting;
   }
 
   /**
@@ -218,7 +195,7 @@ export class Barrier {
    * ```
    */
   get broken(): boolean {
-    return phaseOf(Atomics.load(this.#i32, STATE)) === BROKEN;
+    return this.#state.broken;
   }
 
   /**
@@ -247,7 +224,7 @@ export class Barrier {
     const signal = options?.signal;
     signal?.throwIfAborted();
     return this.#settle(
-      await runAsync(this.#waiting(timeout), signal),
+      await runAsync(this.#state.waiting(timeout, this.#action), signal),
       timeout,
       signal,
     );
@@ -276,7 +253,11 @@ export class Barrier {
    */
   waitSync(options?: WaitSyncOptions): number {
     const timeout = checkWaitOptions("wait at Barrier", options);
-    return this.#settle(runSync(this.#waiting(timeout)), timeout, undefined);
+    return this.#settle(
+      runSync(this.#state.waiting(timeout, this.#action)),
+      timeout,
+      undefined,
+    );
   }
 
   /**
@@ -295,7 +276,7 @@ export class Barrier {
    * ```
    */
   abort(): void {
-    this.#move((state) => stateOf(BROKEN, countOf(state)));
+    this.#state.abort();
   }
 
   /**
@@ -315,12 +296,7 @@ export class Barrier {
    * ```
    */
   reset(): void {
-    this.#move((state) => {
-      const count = countOf(state);
-      if (count === 0) return stateOf(FILLING, 0);
-      const phase = phaseOf(state);
-      return stateOf(phase === DRAINING ? DRAINING : RESETTING, count);
-    });
+    this.#state.reset();
   }
 
   /**
@@ -379,30 +355,6 @@ export class Barrier {
   /** Set by `[revive]` so that the constructor adopts memory as it is. */
   static #reviving: Int32Array | undefined;
 
-  /** Applies `change` to the state with compare-and-swap; wakes everyone. */
-  #move(change: (state: number) => number): number {
-    let state = Atomics.load(this.#i32, STATE);
-    for (;;) {
-      const next = change(state);
-      const seen = Atomics.compareExchange(this.#i32, STATE, state, next);
-      if (seen === state) {
-        if (phaseOf(next) !== phaseOf(state)) Atomics.notify(this.#i32, STATE);
-        return next;
-      }
-      state = seen;
-    }
-  }
-
-  /** Leaves the barrier: the last one out of a finished cycle refills it. */
-  #exit(): void {
-    this.#move((state) => {
-      const count = countOf(state) - 1;
-      const phase = phaseOf(state);
-      const done = count === 0 && (phase === DRAINING || phase === RESETTING);
-      return stateOf(done ? FILLING : phase, count);
-    });
-  }
-
   #settle(
     outcome: Outcome,
     timeout: number,
@@ -422,98 +374,4 @@ export class Barrier {
         throw outcome.error;
     }
   }
-
-  *#waiting(timeout: number): Waiting<Outcome> {
-    const i32 = this.#i32;
-    const parties = Atomics.load(i32, PARTIES);
-    const deadline = new Deadline(timeout);
-    // Enter: wait while a previous cycle drains or resets.
-    let index: number;
-    for (;;) {
-      const state = Atomics.load(i32, STATE);
-      const phase = phaseOf(state);
-      if (phase === BROKEN) return { kind: "broken" };
-      if (phase === FILLING && countOf(state) < parties) {
-        if (Atomics.compareExchange(i32, STATE, state, state + 1) === state) {
-          index = countOf(state);
-          break;
-        }
-        continue;
-      }
-      const remaining = deadline.remaining();
-      if (remaining === 0) return { kind: "timed-out" };
-      const result = yield {
-        i32,
-        index: STATE,
-        value: state,
-        timeout: remaining,
-      };
-      if (result === "aborted") return { kind: "aborted" };
-    }
-    if (index === parties - 1) return this.#release();
-    // Wait for the cycle to end.
-    let state = Atomics.load(i32, STATE);
-    spinWhile(i32, STATE, state);
-    for (;;) {
-      state = Atomics.load(i32, STATE);
-      const phase = phaseOf(state);
-      if (phase === DRAINING) break;
-      if (phase !== FILLING) {
-        this.#exit();
-        return { kind: "broken" };
-      }
-      const remaining = deadline.remaining();
-      const result: string = remaining === 0
-        ? "timed-out"
-        : yield { i32, index: STATE, value: state, timeout: remaining };
-      if (
-        (result === "timed-out" || result === "aborted") && this.#breakFilling()
-      ) {
-        this.#exit();
-        return { kind: result };
-      }
-    }
-    this.#exit();
-    return index;
-  }
-
-  /**
-   * Breaks the barrier if it is still `FILLING`; `false` when it had moved
-   * on (the cycle ended, or someone else broke or reset it) first.
-   */
-  #breakFilling(): boolean {
-    let state = Atomics.load(this.#i32, STATE);
-    while (phaseOf(state) === FILLING) {
-      const broken = stateOf(BROKEN, countOf(state));
-      const seen = Atomics.compareExchange(this.#i32, STATE, state, broken);
-      if (seen === state) {
-        Atomics.notify(this.#i32, STATE);
-        return true;
-      }
-      state = seen;
-    }
-    return false;
-  }
-
-  /** The last arrival: runs the action, then lets everyone go. */
-  #release(): Outcome {
-    try {
-      this.#action?.();
-    } catch (error) {
-      this.abort();
-      this.#exit();
-      return { kind: "thrown", error };
-    }
-    const next = this.#move((state) =>
-      phaseOf(state) === FILLING ? stateOf(DRAINING, countOf(state)) : state
-    );
-    this.#exit();
-    if (phaseOf(next) !== DRAINING) return { kind: "broken" };
-    return Atomics.load(this.#i32, PARTIES) - 1;
-  }
 }
-
-type Outcome =
-  | number
-  | { kind: "broken" | "timed-out" | "aborted" }
-  | { kind: "thrown"; error: unknown };

@@ -1,18 +1,10 @@
 /**
  * `Condition`: a condition variable that works across workers.
  *
- * Memory: word 0 is `head`, the ticket of the oldest waiter not yet passed;
- * word 1 is `tail`, the next ticket; then a ring of `slots` words (a power
- * of two). A waiter (holding the lock) takes ticket `t`, writes
- * `t << 2 | WAITING` into slot `t % slots`, releases the lock and sleeps on
- * its own slot. `notify(n)` (holding the lock) walks the ring from `head`
- * and turns up to `n` `WAITING` slots into `NOTIFIED`, waking each; a waiter
- * that times out or is aborted turns its slot into `CANCELLED`. Both are one
- * compare-and-swap on the slot, so when a timeout races a notify exactly one
- * wins: a notified waiter is never lost, a cancelled one never counts
- * against `n`, and waiters are woken in arrival order. The ticket in the
- * slot word lets a slot be reused safely while its previous waiter has not
- * yet looked at it.
+ * The waiter queue (who waits, who is woken, and how a timeout that races a
+ * notify is settled) lives in `_waiter_queue.ts`; this file adds the lock:
+ * a waiter queues while holding it, releases it completely while it sleeps,
+ * and takes it back before returning or throwing.
  *
  * @module
  */
@@ -21,25 +13,21 @@ import {
   Deadline,
   runAsync,
   runSync,
-  spinWhile,
   timeoutError,
-  type Waiting,
 } from "./_futex.ts";
 import { type LockHooks, lockHooksOf } from "./_lockable.ts";
 import { describeValue, regionFrom, regionOf } from "./_region.ts";
 import { describe, revive } from "./_shareable.ts";
+import {
+  HEADER_WORDS,
+  MAX_SLOTS,
+  slotsFor,
+  WaiterQueue,
+} from "./_waiter_queue.ts";
 import type { Guard } from "./guard.ts";
 import { Lock } from "./lock.ts";
 import { RLock } from "./rlock.ts";
 import type { WaitOptions, WaitSyncOptions } from "./wait_options.ts";
-
-const HEAD = 0;
-const TAIL = 1;
-const RING = 2;
-const WAITING = 0;
-const NOTIFIED = 1;
-const CANCELLED = 2;
-const TICKETS = (1 << 29) - 1;
 
 /** Options of `new Condition()`. */
 export interface ConditionOptions {
@@ -100,6 +88,7 @@ export interface ConditionData {
 export class Condition {
   readonly #i32: Int32Array;
   readonly #slots: number;
+  readonly #queue: WaiterQueue;
   readonly #lock: Lock | RLock;
   readonly #hooks: LockHooks;
 
@@ -137,18 +126,19 @@ export class Condition {
     const maxWaiters = options?.maxWaiters ?? 64;
     if (
       typeof maxWaiters !== "number" || !Number.isInteger(maxWaiters) ||
-      maxWaiters < 1 || maxWaiters > 1 << 20
+      maxWaiters < 1 || maxWaiters > MAX_SLOTS
     ) {
       const error = typeof maxWaiters === "number" ? RangeError : TypeError;
       throw new error(
-        `Cannot create Condition as maxWaiters must be an integer from 1 to ${
-          1 << 20
-        }: received ${describeValue(maxWaiters)}`,
+        `Cannot create Condition as maxWaiters must be an integer from 1 to ${MAX_SLOTS}: received ${
+          describeValue(maxWaiters)
+        }`,
       );
     }
-    this.#slots = 2 ** Math.ceil(Math.log2(maxWaiters));
+    this.#slots = slotsFor(maxWaiters);
     this.#i32 = Condition.#reviving ??
-      regionOf("Condition", RING + this.#slots, options?.memory);
+      regionOf("Condition", HEADER_WORDS + this.#slots, options?.memory);
+    this.#queue = new WaiterQueue(this.#i32, this.#slots);
     this.#lock = chosen;
     this.#hooks = hooks;
   }
@@ -293,7 +283,7 @@ export class Condition {
     const saved = this.#hooks.save();
     let outcome;
     try {
-      outcome = await runAsync(this.#waiting(ticket, timeout), signal);
+      outcome = await runAsync(this.#queue.waiting(ticket, timeout), signal);
     } finally {
       await this.#reacquire(saved, () => this.#lock.acquire());
     }
@@ -332,7 +322,7 @@ export class Condition {
     const saved = this.#hooks.save();
     let outcome;
     try {
-      outcome = runSync(this.#waiting(ticket, timeout));
+      outcome = runSync(this.#queue.waiting(ticket, timeout));
     } finally {
       this.#reacquireSync(saved);
     }
@@ -447,24 +437,7 @@ export class Condition {
       );
     }
     this.#checkOwned("notify Condition");
-    const i32 = this.#i32;
-    const tail = Atomics.load(i32, TAIL);
-    let woken = 0;
-    for (
-      let ticket = Atomics.load(i32, HEAD);
-      ticket !== tail && woken < n;
-      ticket = (ticket + 1) & TICKETS
-    ) {
-      const index = this.#slot(ticket);
-      const waiting = (ticket << 2) | WAITING;
-      const notified = (ticket << 2) | NOTIFIED;
-      if (Atomics.compareExchange(i32, index, waiting, notified) === waiting) {
-        Atomics.notify(i32, index);
-        woken++;
-      }
-    }
-    this.#advanceHead();
-    return woken;
+    return this.#queue.notify(n);
   }
 
   /**
@@ -553,7 +526,7 @@ export class Condition {
     const lock = kind === "sync.Lock"
       ? Lock[revive](data.lock.data)
       : RLock[revive](data.lock.data);
-    Condition.#reviving = regionFrom("Condition", RING + slots, data);
+    Condition.#reviving = regionFrom("Condition", HEADER_WORDS + slots, data);
     try {
       return new Condition(lock, { maxWaiters: slots });
     } finally {
@@ -564,10 +537,6 @@ export class Condition {
   /** Set by `[revive]` so that the constructor adopts memory as it is. */
   static #reviving: Int32Array | undefined;
 
-  #slot(ticket: number): number {
-    return RING + (ticket & (this.#slots - 1));
-  }
-
   #checkOwned(action: string): void {
     if (!this.#hooks.owned()) {
       throw new Error(
@@ -576,62 +545,10 @@ export class Condition {
     }
   }
 
-  /** Moves `head` past slots that no longer wait. Lock held. */
-  #advanceHead(): void {
-    const i32 = this.#i32;
-    const tail = Atomics.load(i32, TAIL);
-    let head = Atomics.load(i32, HEAD);
-    while (head !== tail) {
-      const word = Atomics.load(i32, this.#slot(head));
-      if (word === ((head << 2) | WAITING)) break;
-      head = (head + 1) & TICKETS;
-    }
-    Atomics.store(i32, HEAD, head);
-  }
-
-  /** Takes a ticket and marks its slot waiting. Lock held. */
+  /** Queues the caller, which must hold the lock. */
   #enqueue(): number {
     this.#checkOwned("wait on Condition");
-    this.#advanceHead();
-    const i32 = this.#i32;
-    const ticket = Atomics.load(i32, TAIL);
-    const queued = (ticket - Atomics.load(i32, HEAD)) & TICKETS;
-    if (queued >= this.#slots) {
-      throw new RangeError(
-        `Cannot wait on Condition as ${queued} agents wait already: raise maxWaiters (received ${this.#slots})`,
-      );
-    }
-    Atomics.store(i32, this.#slot(ticket), (ticket << 2) | WAITING);
-    Atomics.store(i32, TAIL, (ticket + 1) & TICKETS);
-    return ticket;
-  }
-
-  /** Sleeps on the ticket's slot until notified, cancelling on give-up. */
-  *#waiting(
-    ticket: number,
-    timeout: number,
-  ): Waiting<"notified" | "timed-out" | "aborted"> {
-    const i32 = this.#i32;
-    const index = this.#slot(ticket);
-    const waiting = (ticket << 2) | WAITING;
-    const deadline = new Deadline(timeout);
-    if (spinWhile(i32, index, waiting)) return "notified";
-    for (;;) {
-      if (Atomics.load(i32, index) !== waiting) return "notified";
-      const remaining = deadline.remaining();
-      const result: string = remaining === 0
-        ? "timed-out"
-        : yield { i32, index, value: waiting, timeout: remaining };
-      if (result === "timed-out" || result === "aborted") {
-        const cancelled = (ticket << 2) | CANCELLED;
-        if (
-          Atomics.compareExchange(i32, index, waiting, cancelled) === waiting
-        ) {
-          return result;
-        }
-        return "notified"; // the notify won the race
-      }
-    }
+    return this.#queue.enqueue();
   }
 
   async #reacquire(

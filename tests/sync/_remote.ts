@@ -50,12 +50,15 @@ export class Remote {
     };
   }
 
-  /** Starts a worker that has joined this thread's agent table. */
-  static async start(): Promise<Remote> {
+  /**
+   * Starts a worker that has joined this thread's agent table (unless
+   * `join` is `false`: then it has a private id, as a user's raw worker).
+   */
+  static async start(join = true): Promise<Remote> {
     const remote = new Remote();
-    remote.agentId = await remote.call("join", {
-      table: agentTable(),
-    }) as number;
+    remote.agentId = join
+      ? await remote.call("join", { table: agentTable() }) as number
+      : await remote.call("agentId") as number;
     return remote;
   }
 

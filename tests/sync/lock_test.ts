@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { markAgentDead } from "../../sync/_agent.ts";
+import { AGENT_SLOTS, markAgentDead } from "../../sync/_agent.ts";
 import { describe, revive } from "../../sync/_shareable.ts";
 import { Lock, LockAbandonedError } from "../../sync/mod.ts";
 import { desc, Remote, remotes } from "./_remote.ts";
@@ -238,3 +238,22 @@ for (const sync of [false, true]) {
     }
   });
 }
+
+Deno.test("Lock works in workers that never joined the agent table", async () => {
+  const workers = await Promise.all([Remote.start(false), Remote.start(false)]);
+  try {
+    assert.ok(workers.every((w) => w.agentId >= AGENT_SLOTS));
+    assert.notEqual(workers[0]!.agentId, workers[1]!.agentId);
+    const lock = new Lock();
+    const counter = new SharedArrayBuffer(4);
+    const guard = lock.acquireSync(); // the main thread goes first
+    const running = workers.map((w) =>
+      w.call("increment", { lock: desc(lock), counter, n: 50_000, sync: true })
+    );
+    guard.release();
+    await Promise.all(running);
+    assert.equal(new Int32Array(counter)[0], 100_000);
+  } finally {
+    for (const w of workers) w.terminate();
+  }
+});
