@@ -2,9 +2,20 @@
  * Synchronisation primitives that work across workers: Python's
  * `multiprocessing` `Lock`, `RLock`, `Semaphore`, `BoundedSemaphore`,
  * `Condition`, `Event` and `Barrier`, built on `Atomics` over a
- * `SharedArrayBuffer`. Every primitive crosses into a worker through the
- * shareable protocol and works there on the same memory; every wait has an
- * async form (`signal`, `timeout`) and a blocking `…Sync` twin.
+ * `SharedArrayBuffer`. They need no permission flag.
+ *
+ * - Every primitive crosses into a worker (a `Process`, a `Pool` task, a
+ *   `Queue` message) and works there on the same memory.
+ * - Every wait has an async form that takes `signal` and `timeout` (ms) and
+ *   leaves no waiter behind when it gives up, and a blocking `…Sync` twin
+ *   (`Atomics.wait`: fine in workers; on the main thread it stalls the event
+ *   loop). Non-waiting forms start with `try`.
+ * - `acquire()` returns a `Disposable` guard: `using _ = await
+ *   lock.acquire();` releases at the end of the scope.
+ * - Locks are robust: when a worker dies holding one, the next acquirer gets
+ *   the lock together with a `LockAbandonedError`, instead of a deadlock.
+ * - Waiters spin for a few microseconds before they sleep, so short critical
+ *   sections hand over without the cost of waking a sleeping thread.
  *
  * @example Guard a critical section
  * ```ts
