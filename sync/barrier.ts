@@ -18,7 +18,20 @@ import { describeValue, regionData, regionFrom, regionOf } from "./_region.ts";
 import { describe, revive } from "./_shareable.ts";
 import type { WaitOptions, WaitSyncOptions } from "./wait_options.ts";
 
-/** Options of `new Barrier()`. */
+/**
+ * Options of `new Barrier()`.
+ *
+ * @example
+ * ```ts
+ * import { Barrier } from "@mp/multiprocessing/sync";
+ * import assert from "node:assert/strict";
+ *
+ * const log: string[] = [];
+ * const barrier = new Barrier(2, { action: () => log.push("all here") });
+ * await Promise.all([barrier.wait(), barrier.wait()]);
+ * assert.deepEqual(log, ["all here"]);
+ * ```
+ */
 export interface BarrierOptions {
   /**
    * Called once per cycle, by the last agent to arrive (if its `Barrier`

@@ -22,7 +22,20 @@ import type { WaitOptions, WaitSyncOptions } from "./wait_options.ts";
 const WORDS = 3;
 const BOUND = 2;
 
-/** Options of `new BoundedSemaphore()`. */
+/**
+ * Options of `new BoundedSemaphore()`.
+ *
+ * @example
+ * ```ts
+ * import { BoundedSemaphore } from "@mp/multiprocessing/sync";
+ * import assert from "node:assert/strict";
+ *
+ * const words = new Int32Array(new SharedArrayBuffer(16));
+ * const semaphore = new BoundedSemaphore(2, { memory: words.subarray(1) });
+ * assert.equal(Atomics.load(words, 1), 2);
+ * assert.equal(semaphore.getValue(), 2);
+ * ```
+ */
 export interface BoundedSemaphoreOptions {
   /**
    * Shared memory to keep the semaphore in: its first 3 words (an

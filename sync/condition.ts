@@ -29,7 +29,19 @@ import { Lock } from "./lock.ts";
 import { RLock } from "./rlock.ts";
 import type { WaitOptions, WaitSyncOptions } from "./wait_options.ts";
 
-/** Options of `new Condition()`. */
+/**
+ * Options of `new Condition()`.
+ *
+ * @example
+ * ```ts
+ * import { Condition } from "@mp/multiprocessing/sync";
+ * import assert from "node:assert/strict";
+ *
+ * const condition = new Condition(undefined, { maxWaiters: 2 });
+ * using _guard = condition.acquireSync();
+ * assert.equal(condition.notify(), 0);
+ * ```
+ */
 export interface ConditionOptions {
   /**
    * How many agents may wait at once; rounded up to a power of two. Default:
@@ -44,7 +56,20 @@ export interface ConditionOptions {
   memory?: Int32Array;
 }
 
-/** What a condition's description carries. */
+/**
+ * What a condition's description carries (the data of its
+ * `"sync.Condition"` description).
+ *
+ * @example
+ * ```ts
+ * import { Condition, type ConditionData } from "@mp/multiprocessing/sync";
+ * import { describe } from "../sync/_shareable.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const data: ConditionData = new Condition()[describe]().data;
+ * assert.equal(data.slots, 64);
+ * ```
+ */
 export interface ConditionData {
   /** The shared buffer holding the waiter queue. */
   buffer: SharedArrayBuffer;

@@ -26,7 +26,20 @@ const WORDS = 2;
 const STATE = 0;
 const SLEEPERS = 1;
 
-/** Options of `new Event()`. */
+/**
+ * Options of `new Event()`.
+ *
+ * @example
+ * ```ts
+ * import { Event } from "@mp/multiprocessing/sync";
+ * import assert from "node:assert/strict";
+ *
+ * const words = new Int32Array(new SharedArrayBuffer(16));
+ * const event = new Event({ memory: words.subarray(2) });
+ * event.set();
+ * assert.equal(Atomics.load(words, 2) & 1, 1);
+ * ```
+ */
 export interface EventOptions {
   /**
    * Shared memory to keep the event in: its first 2 words (an `Int32Array`

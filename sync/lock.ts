@@ -20,7 +20,20 @@ import { describe, revive } from "./_shareable.ts";
 import type { Guard } from "./guard.ts";
 import type { WaitOptions, WaitSyncOptions } from "./wait_options.ts";
 
-/** Options of `new Lock()`. */
+/**
+ * Options of `new Lock()`.
+ *
+ * @example
+ * ```ts
+ * import { Lock } from "@mp/multiprocessing/sync";
+ * import assert from "node:assert/strict";
+ *
+ * const words = new Int32Array(new SharedArrayBuffer(8));
+ * const lock = new Lock({ memory: words.subarray(1) });
+ * using _guard = lock.acquireSync();
+ * assert.notEqual(Atomics.load(words, 1), 0);
+ * ```
+ */
 export interface LockOptions {
   /**
    * Shared memory to keep the lock in: its first word (an `Int32Array` over a

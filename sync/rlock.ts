@@ -25,7 +25,21 @@ import type { WaitOptions, WaitSyncOptions } from "./wait_options.ts";
 const WORDS = 2;
 const COUNT = 1;
 
-/** Options of `new RLock()`. */
+/**
+ * Options of `new RLock()`.
+ *
+ * @example
+ * ```ts
+ * import { RLock } from "@mp/multiprocessing/sync";
+ * import assert from "node:assert/strict";
+ *
+ * const words = new Int32Array(new SharedArrayBuffer(16));
+ * const lock = new RLock({ memory: words.subarray(2) });
+ * using _outer = lock.acquireSync();
+ * using _inner = lock.acquireSync();
+ * assert.equal(Atomics.load(words, 3), 2); // the hold count
+ * ```
+ */
 export interface RLockOptions {
   /**
    * Shared memory to keep the lock in: its first 2 words (an `Int32Array`

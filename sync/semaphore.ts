@@ -22,7 +22,20 @@ import type { WaitOptions, WaitSyncOptions } from "./wait_options.ts";
 /** Word 0: the count; word 1: the sleepers (`_counter.ts`). */
 const WORDS = 2;
 
-/** Options of `new Semaphore()`. */
+/**
+ * Options of `new Semaphore()`.
+ *
+ * @example
+ * ```ts
+ * import { Semaphore } from "@mp/multiprocessing/sync";
+ * import assert from "node:assert/strict";
+ *
+ * const words = new Int32Array(new SharedArrayBuffer(16));
+ * const semaphore = new Semaphore(5, { memory: words.subarray(2) });
+ * assert.equal(Atomics.load(words, 2), 5);
+ * assert.equal(semaphore.getValue(), 5);
+ * ```
+ */
 export interface SemaphoreOptions {
   /**
    * Shared memory to keep the semaphore in: its first 2 words (an
