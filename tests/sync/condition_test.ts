@@ -31,8 +31,8 @@ for (const sync of [false, true]) {
         using _guard = await condition.acquire();
         assert.equal(condition.notify(2), 2);
       }
-      await Promise.race(waiting);
-      await new Promise((r) => setTimeout(r, 50));
+      while (finished < 2) await new Promise((r) => setTimeout(r, 1));
+      await new Promise((r) => setTimeout(r, 50)); // a third would show now
       assert.equal(finished, 2);
       {
         using _guard = await condition.acquire();
