@@ -73,6 +73,7 @@ export interface DispatcherOptions {
   minProcesses: number;
   backend: Backend;
   permissions: Permissions | undefined;
+  memoryLimitMb?: number | undefined;
   module: string;
   fns: FnTable;
   initializer: { fn: FnDef; args: unknown } | null;
@@ -410,6 +411,7 @@ export class Dispatcher {
       backend: o.backend,
       module: o.module,
       permissions: o.permissions,
+      memoryLimitMb: o.memoryLimitMb,
       mode: "pool",
       fns: o.fns,
     });

@@ -19,6 +19,7 @@ import { AsyncResult } from "./async_result.ts";
 import type { Backend } from "./backend.ts";
 import { PoolClosedError, PoolFullError } from "./errors.ts";
 import { checkPermissions } from "./permissions.ts";
+import { checkMemoryLimit } from "./_subprocess_handle.ts";
 import type {
   ApplyAsyncOptions,
   ApplyOptions,
@@ -216,6 +217,11 @@ export class Pool implements AsyncDisposable {
     const permissions = options.permissions === undefined
       ? undefined
       : checkPermissions(options.permissions);
+    const memoryLimitMb = checkMemoryLimit(
+      options.memoryLimitMb,
+      backend,
+      "Pool",
+    );
     const module = taskModuleUrl(options.module ?? Deno.mainModule, "Pool");
     this.#crossProcess = crossesProcess(backend);
     let initializer: { fn: FnDef; args: unknown } | null = null;
@@ -243,6 +249,7 @@ export class Pool implements AsyncDisposable {
       minProcesses,
       backend,
       permissions,
+      memoryLimitMb,
       module,
       fns: this.#fns,
       initializer,

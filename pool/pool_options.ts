@@ -70,6 +70,13 @@ export interface PoolOptions {
    * `--unstable-worker-options`, or Deno ends the whole process (exit 70).
    */
   permissions?: Permissions;
+  /**
+   * Each worker's V8 heap limit in MiB (`--v8-flags=--max-old-space-size`),
+   * `"subprocess"` backend only: a worker that runs out of memory ends, its
+   * task rejects with `WorkerExitError`, and the pool replaces it. Default:
+   * V8's limit.
+   */
+  memoryLimitMb?: number;
   /** The module that exports the task functions. Default `Deno.mainModule`. */
   module?: string | URL;
   /**
