@@ -35,11 +35,13 @@ import {
 
 const EMPTY = new Uint8Array(0);
 const textDecoder = new TextDecoder();
+/** Scratch for float64 reads: no DataView (or buffer) per message. */
+const f64 = new Float64Array(1);
+const f64Bytes = new Uint8Array(f64.buffer);
 
 /** Decodes one value from a byte range. */
 class Decoder {
   buf: Uint8Array = EMPTY;
-  view: DataView | undefined;
   pos = 0;
   end = 0;
   refs: unknown[] = [];
@@ -67,11 +69,10 @@ class Decoder {
 
   f64(): number {
     this.need(8);
-    const b = this.buf;
-    this.view ??= new DataView(b.buffer, b.byteOffset, b.byteLength);
-    const v = this.view.getFloat64(this.pos, true);
-    this.pos += 8;
-    return v;
+    const b = this.buf, p = this.pos;
+    for (let i = 0; i < 8; i++) f64Bytes[i] = b[p + i]!;
+    this.pos = p + 8;
+    return f64[0]!;
   }
 
   /** A count of items each at least `min` bytes long. */
@@ -341,13 +342,12 @@ let decoding = false;
  * @throws {RangeError} when the value is nested deeper than `MAX_DEPTH`.
  */
 export function decode(bytes: Uint8Array): unknown {
-  return decodeRange(bytes, 0, bytes.byteLength, false);
+  return decodeRange(bytes, 0, bytes.byteLength);
 }
 
 /**
- * Decodes the one value held by `buf[start … end)`. Faster than `decode`
- * when `buf` is always the same array (a ring's data): unless `keep` is
- * false, it and its `DataView` are kept between calls.
+ * Decodes the one value held by `buf[start … end)` (a ring's data, read in
+ * place, or a whole message).
  *
  * @throws {TypeError} when the bytes are malformed or have trailing bytes.
  * @throws {RangeError} when the value is nested deeper than `MAX_DEPTH`.
@@ -356,15 +356,11 @@ export function decodeRange(
   buf: Uint8Array,
   start: number,
   end: number,
-  keep = true,
 ): unknown {
   const dec = decoding ? new Decoder() : decoder;
   decoding = true;
   try {
-    if (dec.buf !== buf) {
-      dec.buf = buf;
-      dec.view = undefined;
-    }
+    dec.buf = buf;
     dec.pos = start;
     dec.end = end;
     dec.depth = 0;
@@ -377,10 +373,7 @@ export function decodeRange(
       else dec.refs.fill(undefined, 0, dec.nrefs);
       dec.nrefs = 0;
     }
-    if (!keep) {
-      dec.buf = EMPTY; // do not keep a received message alive
-      dec.view = undefined;
-    }
+    dec.buf = EMPTY; // do not keep a received message alive
     if (dec === decoder) decoding = false;
   }
 }

@@ -18,8 +18,9 @@
  * Locks: producers take `WLOCK` for a whole message and consumers `RLOCK`
  * for a whole message, so messages never interleave. A lock word holds the
  * holder's agent id (`sync/_agent.ts`); a waiter that finds the holder dead
- * takes the lock over. A producer that takes `WLOCK` while `WSTATE` says a
- * stream is open writes `ABORT` first. A consumer that takes `RLOCK` and
+ * takes the lock over. A producer that gives up in the middle of a stream
+ * leaves -1 in `WLOCK` (`WSTATE` stays 1); whoever takes `WLOCK` from -1, or
+ * from a dead holder while `WSTATE` is 1, writes `ABORT` first. A consumer that takes `RLOCK` and
  * finds `MORE`/`LAST` records at a message boundary skips them (the dead
  * consumer's stream). So a Worker terminated mid-`put` or mid-`get` loses
  * its own message, never the ring.
@@ -72,6 +73,9 @@ export const PAD = 6;
 
 /** `step()` finished. */
 export const DONE = -1;
+
+/** `WLOCK` value: free, but a stream was left open (write `ABORT`). */
+export const OPEN_STREAM = -1;
 
 /** Smallest and largest data area. */
 export const MIN_CAPACITY = 256;
@@ -196,9 +200,14 @@ export class Ring {
   /** Index of the unfinished counter, for `join()` waits. */
   readonly unfinishedWord: number = UNFINISHED;
 
-  /** Wakes sleepers on `word` if there are any. */
+  /**
+   * Wakes sleepers on `word` if there are any. Called right after an
+   * atomic write of `word`; the sleeper count is read plainly (the atomic
+   * write before it is a full barrier, and a wake-up missed anyway costs a
+   * sleep slice, not correctness).
+   */
   wake(word: number): void {
-    if (Atomics.load(this.h, word + 1) > 0) Atomics.notify(this.h, word);
+    if (this.h[word + 1]! > 0) Atomics.notify(this.h, word);
   }
 
   /** Takes lock `word`; returns `DONE`, or the owner to wait for. */
@@ -208,15 +217,15 @@ export class Ring {
     const owner = Atomics.compareExchange(h, word, 0, me);
     if (owner === 0) return DONE;
     if (
-      owner !== me && isAgentDead(owner) &&
+      owner !== me && owner > 0 && isAgentDead(owner) &&
       Atomics.compareExchange(h, word, owner, me) === owner
     ) return DONE;
     return owner;
   }
 
-  /** Releases lock `word`. */
-  unlock(word: number): void {
-    Atomics.store(this.h, word, 0);
+  /** Releases lock `word`, leaving `value` (0: free) in it. */
+  unlock(word: number, value = 0): void {
+    Atomics.store(this.h, word, value);
     this.wake(word);
   }
 
@@ -233,24 +242,39 @@ export class Ring {
     this.words[(p >> 2) + 1] = type | (tag << 8);
   }
 
+  // Per-handle caches (a handle lives in one thread). A cached counter is a
+  // value once read atomically; counters only grow, so a stale one is
+  // conservative, and one older than a ring's worth of bytes is reloaded.
+  /** The writer's view of HEAD. */
+  #head = 0;
+  /** The reader's view of TAIL. */
+  #tail = 0;
+  /** TAIL as read by the last `room()`. */
+  #writeAt = 0;
+
   /**
-   * Makes room for a record of `size` bytes at the tail: returns its data
-   * position, or -1 when there is not enough free space. Writes a `PAD`
-   * record first when the record does not fit before the end of the ring;
-   * `this.skip` is the number of bytes that padding took.
+   * Makes room for a record of `size` bytes at the tail (under `WLOCK`):
+   * returns its data position, or -1 when there is not enough free space.
+   * Writes a `PAD` record first when the record does not fit before the end
+   * of the ring; `this.skip` is the number of bytes that padding took.
    */
   room(size: number): number {
-    const h = this.h;
-    const tail = Atomics.load(h, TAIL);
-    const free = this.capacity - ((tail - Atomics.load(h, HEAD)) | 0);
+    const capacity = this.capacity;
+    const tail = Atomics.load(this.h, TAIL);
+    this.#writeAt = tail;
     const p = tail & this.mask;
-    const end = this.capacity - p;
+    const end = capacity - p;
+    const need = size <= end ? size : end + size;
+    let used = (tail - this.#head) | 0;
+    if (used < 0 || used > capacity - need) {
+      this.#head = Atomics.load(this.h, HEAD);
+      used = (tail - this.#head) | 0;
+      if (used > capacity - need) return -1;
+    }
     if (size <= end) {
-      if (size > free) return -1;
       this.skip = 0;
       return p;
     }
-    if (end + size > free) return -1;
     this.header(p, end - 8, PAD, 0);
     this.skip = end;
     return 0;
@@ -259,15 +283,29 @@ export class Ring {
   /** Bytes of padding the last `room()` call wrote. */
   skip = 0;
 
-  /** Publishes `bytes` more written bytes and wakes sleeping readers. */
+  /**
+   * Publishes the record `room()` made room for (`bytes` including the
+   * padding) and wakes sleeping readers.
+   */
   publish(bytes: number): void {
-    Atomics.add(this.h, TAIL, bytes);
+    Atomics.store(this.h, TAIL, this.#writeAt + bytes);
     this.wake(TAIL);
   }
 
-  /** Frees `bytes` read bytes and wakes sleeping writers. */
-  consume(bytes: number): void {
-    Atomics.add(this.h, HEAD, bytes);
+  /**
+   * How many bytes can be read at `head` (under `RLOCK`), from the cached
+   * tail when it is ahead, else from TAIL itself.
+   */
+  available(head: number): number {
+    const n = (this.#tail - head) | 0;
+    if (n > 0 && n <= this.capacity) return n;
+    this.#tail = Atomics.load(this.h, TAIL);
+    return (this.#tail - head) | 0;
+  }
+
+  /** Moves HEAD to `head` (under `RLOCK`) and wakes sleeping writers. */
+  consume(head: number): void {
+    Atomics.store(this.h, HEAD, head);
     this.wake(HEAD);
   }
 }

@@ -23,6 +23,7 @@ import {
   LAST,
   MAX_MESSAGE,
   MORE,
+  OPEN_STREAM,
   PAD,
   READ_CLOSED,
   type Ring,
@@ -47,9 +48,19 @@ export interface Op {
   cancel(): void;
 }
 
+/** Copies `n` bytes from `source` into `target` at `at` (short ones by hand). */
+function copy(target: Uint8Array, at: number, source: Uint8Array, n: number) {
+  if (n <= 64) {
+    for (let i = 0; i < n; i++) target[at + i] = source[i]!;
+  } else {
+    target.set(n === source.length ? source : source.subarray(0, n), at);
+  }
+}
+
 /** Puts one message (its bytes, and a tag) into a ring. */
 export class Writer implements Op {
   waitValue = 0;
+  readonly cancellable = true;
   #ring: Ring;
   #bytes: Uint8Array;
   #length: number;
@@ -76,23 +87,9 @@ export class Writer implements Op {
     return align8(this.#length) + 8 <= this.#ring.capacity / 2;
   }
 
-  /** Whether the write has started holding the lock (before its bytes). */
-  get locked(): boolean {
-    return this.#stage === 2;
-  }
-
-  /** Whether the write has not begun. */
-  get pending(): boolean {
-    return this.#stage === 0;
-  }
-
   /** Keeps the message bytes past the caller's scratch buffer. */
   own(): void {
     this.#bytes = this.#bytes.slice(0, this.#length);
-  }
-
-  get cancellable(): boolean {
-    return true;
   }
 
   step(): number {
@@ -118,19 +115,14 @@ export class Writer implements Op {
       this.#stage = 1;
     }
     if (this.#stage === 1) {
-      const owner = ring.lock(WLOCK);
+      const owner = this.#lock();
       if (owner !== DONE) {
         this.waitValue = owner;
         return WLOCK;
       }
-      this.#abort = Atomics.load(h, WSTATE) !== 0;
       this.#stage = 2;
     }
     if (this.#stage === 2) {
-      if (Atomics.load(h, CLOSED) & READ_CLOSED) {
-        this.cancel();
-        throw new RingClosedError(READ_CLOSED);
-      }
       if (this.#abort) {
         const p = ring.room(8);
         if (p < 0) return this.#waitHead();
@@ -147,8 +139,37 @@ export class Writer implements Op {
     return DONE;
   }
 
+  /** Takes WLOCK: DONE, or the owner to wait for. Notes a stream to abort. */
+  #lock(): number {
+    const h = this.#ring.h;
+    const me = agentId();
+    const owner = Atomics.compareExchange(h, WLOCK, 0, me);
+    if (owner === 0) return DONE;
+    if (owner === OPEN_STREAM) {
+      if (Atomics.compareExchange(h, WLOCK, OPEN_STREAM, me) !== OPEN_STREAM) {
+        return this.#lock();
+      }
+      this.#abort = true;
+      return DONE;
+    }
+    if (
+      owner !== me && isAgentDead(owner) &&
+      Atomics.compareExchange(h, WLOCK, owner, me) === owner
+    ) {
+      this.#abort = Atomics.load(h, WSTATE) !== 0;
+      return DONE;
+    }
+    return owner;
+  }
+
+  /** Waits for space, unless the reading side has closed. */
   #waitHead(): number {
-    this.waitValue = Atomics.load(this.#ring.h, HEAD);
+    const h = this.#ring.h;
+    this.waitValue = Atomics.load(h, HEAD);
+    if (Atomics.load(h, CLOSED) & READ_CLOSED) {
+      this.cancel();
+      throw new RingClosedError(READ_CLOSED);
+    }
     return HEAD;
   }
 
@@ -158,10 +179,7 @@ export class Writer implements Op {
     const p = ring.room(size);
     if (p < 0) return false;
     ring.header(p, n, FULL, this.#tag);
-    ring.data.set(
-      n === this.#bytes.length ? this.#bytes : this.#bytes.subarray(0, n),
-      p + 8,
-    );
+    copy(ring.data, p + 8, this.#bytes, n);
     ring.publish(ring.skip + size);
     return true;
   }
@@ -179,8 +197,7 @@ export class Writer implements Op {
       const p = ring.room(size);
       if (p < 0) return false;
       const last = sent + k === n;
-      const type = first ? FIRST : last ? LAST : MORE;
-      ring.header(p, extra + k, type, this.#tag);
+      ring.header(p, extra + k, first ? FIRST : last ? LAST : MORE, this.#tag);
       if (first) {
         ring.words[(p >> 2) + 2] = n;
         Atomics.store(ring.h, WSTATE, 1);
@@ -197,17 +214,27 @@ export class Writer implements Op {
     const ring = this.#ring;
     if (this.#stage === 1) ring.unreserve();
     else if (this.#stage === 2) {
-      // Before FIRST: the slot was never filled. After it, WSTATE stays 1
-      // and the next writer ends the stream with ABORT.
-      if (this.#sent < 0) ring.unreserve();
-      ring.unlock(WLOCK);
+      // Before FIRST the slot was never filled; after it, the stream stays
+      // open (WSTATE 1) and the next writer ends it with ABORT.
+      if (this.#sent < 0) {
+        ring.unreserve();
+        ring.unlock(WLOCK, this.#abort ? OPEN_STREAM : 0);
+      } else ring.unlock(WLOCK, OPEN_STREAM);
     }
     this.#stage = 3;
   }
 }
 
-/** What a `Reader` hands back. */
-export type ReadMode = "value" | "frame";
+/**
+ * Turns a message's bytes `buf[start … end)` into what `Reader` hands back;
+ * it may read `buf` in place only while called.
+ */
+export type Decode = (
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  tag: number,
+) => unknown;
 
 /** Takes one message from a ring. */
 export class Reader implements Op {
@@ -217,8 +244,8 @@ export class Reader implements Op {
   /** The tag of the message. */
   tag = 0;
   #ring: Ring;
-  #decode: (buf: Uint8Array, start: number, end: number) => unknown;
-  #stage = 0; // 0 wait for data, 1 lock, 2 read, 3 done
+  #decode: Decode;
+  #locked = false;
   #stream: Uint8Array | undefined;
   #filled = 0;
   #try: boolean;
@@ -230,7 +257,7 @@ export class Reader implements Op {
    */
   constructor(
     ring: Ring,
-    decode: (buf: Uint8Array, start: number, end: number) => unknown,
+    decode: Decode,
     tryOnly = false,
   ) {
     this.#ring = ring;
@@ -249,30 +276,21 @@ export class Reader implements Op {
   }
 
   step(): number {
-    const ring = this.#ring, h = ring.h;
+    const ring = this.#ring;
     for (;;) {
-      if (this.#stage === 0) {
-        const tail = Atomics.load(h, TAIL);
-        if (tail === Atomics.load(h, HEAD)) {
-          const closed = Atomics.load(h, CLOSED);
-          if (closed !== 0) {
-            throw new RingClosedError(
-              closed & READ_CLOSED ? READ_CLOSED : WRITE_CLOSED,
-            );
-          }
-          this.waitValue = tail;
-          return TAIL;
-        }
-        this.#stage = 1;
-      }
-      if (this.#stage === 1) {
+      if (!this.#locked) {
         const owner = ring.lock(RLOCK);
         if (owner !== DONE) {
-          this.#stage = 0;
-          this.waitValue = owner;
-          return RLOCK;
+          // Another reader: wait for it, or for data if there is none.
+          if (ring.readable) {
+            this.waitValue = owner;
+            return RLOCK;
+          }
+          const r = this.#empty();
+          if (r === DONE) continue;
+          return r;
         }
-        this.#stage = 2;
+        this.#locked = true;
       }
       let r: number;
       try {
@@ -283,30 +301,49 @@ export class Reader implements Op {
         throw error;
       }
       if (r === DONE) {
-        this.#stage = 3;
+        this.#locked = false;
         ring.unlock(RLOCK);
         return DONE;
       }
-      if (r !== TAIL || this.#stream !== undefined) return r;
+      if (this.#stream !== undefined) return r;
       // Nothing left at a message boundary: let go and wait unlocked.
+      this.#locked = false;
       ring.unlock(RLOCK);
-      this.#stage = 0;
       if (this.#try) return TAIL;
+      r = this.#empty();
+      if (r !== DONE) return r;
     }
+  }
+
+  /**
+   * With no lock held and nothing seen to read: throws at the end of a
+   * closed ring, returns TAIL to wait on, or DONE to try again.
+   */
+  #empty(): number {
+    const h = this.#ring.h;
+    const tail = Atomics.load(h, TAIL);
+    if (tail !== Atomics.load(h, HEAD)) return DONE;
+    const closed = Atomics.load(h, CLOSED);
+    if (closed !== 0 && Atomics.load(h, TAIL) === tail) {
+      throw new RingClosedError(
+        closed & READ_CLOSED ? READ_CLOSED : WRITE_CLOSED,
+      );
+    }
+    this.waitValue = tail;
+    return TAIL;
   }
 
   /** Reads records while holding RLOCK; DONE, or the word to wait on. */
   #read(): number {
     const ring = this.#ring, h = ring.h, words = ring.words;
+    let head = Atomics.load(h, HEAD);
     for (;;) {
-      const head = Atomics.load(h, HEAD);
-      const tail = Atomics.load(h, TAIL);
-      if (head === tail) {
+      if (ring.available(head) === 0) {
         if (this.#stream !== undefined && this.#abandoned()) {
           this.#discard();
           continue;
         }
-        this.waitValue = tail;
+        this.waitValue = head; // TAIL equals HEAD while nothing is there
         return TAIL;
       }
       const p = head & ring.mask;
@@ -315,17 +352,17 @@ export class Reader implements Op {
       const type = info & 0xff;
       const size = 8 + align8(length);
       if (type === PAD) {
-        ring.consume(ring.capacity - p);
+        ring.consume(head += ring.capacity - p);
         continue;
       }
       if (type === ABORT) {
-        ring.consume(8);
+        ring.consume(head += 8);
         if (this.#stream !== undefined) this.#discard();
         continue;
       }
       if (this.#stream === undefined) {
         if (type === MORE || type === LAST) {
-          ring.consume(size); // leftovers of a consumer that died mid-stream
+          ring.consume(head += size); // leftovers of a reader that died
           continue;
         }
       } else if (type === FULL || type === FIRST) {
@@ -335,29 +372,28 @@ export class Reader implements Op {
       if (type === FULL) {
         const start = p + 8;
         try {
-          this.value = this.#decode(ring.data, start, start + length);
+          this.value = this.#decode(ring.data, start, start + length, this.tag);
         } finally {
-          ring.consume(size);
+          ring.consume(head + size);
           this.#taken();
         }
         return DONE;
       }
       if (type === FIRST) {
         if (this.#try && Atomics.load(h, WLOCK) === agentId()) {
-          this.waitValue = tail; // this thread writes it: cannot wait here
+          this.waitValue = head; // this thread writes it: cannot wait here
           return TAIL;
         }
-        const total = words[(p >> 2) + 2]!;
-        this.#stream = new Uint8Array(total);
+        this.#stream = new Uint8Array(words[(p >> 2) + 2]!);
         this.#filled = 0;
         this.#copy(p + 16, length - 8);
-        ring.consume(size);
+        ring.consume(head += size);
         this.#taken();
         continue;
       }
       // MORE or LAST of the stream being read.
       this.#copy(p + 8, length);
-      ring.consume(size);
+      ring.consume(head += size);
       if (type === LAST) {
         const bytes = this.#stream!;
         this.#stream = undefined;
@@ -366,7 +402,7 @@ export class Reader implements Op {
             `Cannot read message as its chunks do not add up: ${this.#filled} of ${bytes.length} bytes`,
           );
         }
-        this.value = this.#decode(bytes, 0, bytes.length);
+        this.value = this.#decode(bytes, 0, bytes.length, this.tag);
         return DONE;
       }
     }
@@ -374,7 +410,7 @@ export class Reader implements Op {
 
   #copy(start: number, n: number): void {
     const stream = this.#stream!;
-    if (this.#filled + n > stream.length) {
+    if (n < 0 || this.#filled + n > stream.length) {
       this.#stream = undefined;
       throw new TypeError(
         `Cannot read message as a chunk overruns its length: ${
@@ -388,8 +424,7 @@ export class Reader implements Op {
 
   /** A message was taken out of the count. */
   #taken(): void {
-    const h = this.#ring.h;
-    Atomics.sub(h, COUNT, 1);
+    Atomics.sub(this.#ring.h, COUNT, 1);
     this.#ring.wake(COUNT);
   }
 
@@ -402,14 +437,17 @@ export class Reader implements Op {
   /** Whether the stream being read has no live writer any more. */
   #abandoned(): boolean {
     const h = this.#ring.h;
-    if (Atomics.load(h, WSTATE) === 0) return false;
     const owner = Atomics.load(h, WLOCK);
+    if (owner === OPEN_STREAM) return true;
+    if (Atomics.load(h, WSTATE) === 0) return false;
     return owner === 0 || (owner !== agentId() && isAgentDead(owner));
   }
 
   cancel(): void {
-    if (this.#stage === 2) this.#ring.unlock(RLOCK);
-    this.#stage = 3;
+    if (this.#locked) {
+      this.#locked = false;
+      this.#ring.unlock(RLOCK);
+    }
   }
 }
 

@@ -18,7 +18,7 @@ import {
   TAIL,
   WRITE_CLOSED,
 } from "./_ring.ts";
-import { type Op, Reader, Writer } from "./_ring_ops.ts";
+import { type Decode, type Op, Reader, Writer } from "./_ring_ops.ts";
 import { runAsync, runSync } from "./_ring_wait.ts";
 import type {
   Frame,
@@ -83,8 +83,6 @@ export class RingTransport implements Transport {
     return new RingTransport(ring(data?.input), ring(data?.output));
   }
 
-  /** Sends copy `payload` before they return: the caller may reuse it. */
-  readonly copiesAtOnce = true;
   readonly sharesMemory = true;
 
   get readable(): boolean {
@@ -99,16 +97,12 @@ export class RingTransport implements Transport {
     return this.#closed;
   }
 
-  async send(
+  send(
     tag: number,
     payload: Uint8Array,
     options: TransportWaitOptions = {},
   ): Promise<void> {
-    const ring = this.#output!;
-    const op = new Writer(ring, payload, payload.byteLength, tag);
-    if (op.step() === DONE) return;
-    op.own();
-    await runAsync(ring, op, "send() on Connection", options);
+    return this.sendRange(tag, payload, payload.byteLength, options);
   }
 
   sendSync(
@@ -116,14 +110,63 @@ export class RingTransport implements Transport {
     payload: Uint8Array,
     options: TransportSyncOptions = {},
   ): void {
+    this.sendRangeSync(tag, payload, payload.byteLength, options);
+  }
+
+  /**
+   * Sends `buf[0 … length)`, copied before this returns (so `buf` may be
+   * the codec's scratch buffer): no view of it is made.
+   */
+  async sendRange(
+    tag: number,
+    buf: Uint8Array,
+    length: number,
+    options: TransportWaitOptions = {},
+  ): Promise<void> {
     const ring = this.#output!;
-    const op = new Writer(ring, payload, payload.byteLength, tag);
+    const op = new Writer(ring, buf, length, tag);
+    if (op.step() === DONE) return;
+    op.own();
+    await runAsync(ring, op, "send() on Connection", options);
+  }
+
+  /** Blocking twin of `sendRange()`. */
+  sendRangeSync(
+    tag: number,
+    buf: Uint8Array,
+    length: number,
+    options: TransportSyncOptions = {},
+  ): void {
+    const ring = this.#output!;
+    const op = new Writer(ring, buf, length, tag);
     runSync(ring, op, "sendSync() on Connection", options.timeout);
   }
 
   async recv(options: TransportWaitOptions = {}): Promise<Frame | null> {
+    const op = await this.read(copyFrame, options);
+    return op === null
+      ? null
+      : { tag: op.tag, payload: op.value as Uint8Array };
+  }
+
+  recvSync(options: TransportSyncOptions = {}): Frame | null {
+    const op = this.readSync(copyFrame, options);
+    return op === null
+      ? null
+      : { tag: op.tag, payload: op.value as Uint8Array };
+  }
+
+  /**
+   * Receives the next message through `decode`, which may read the ring in
+   * place; the result is the read's `value` and `tag`, or `null` at the end
+   * of stream.
+   */
+  async read(
+    decode: Decode,
+    options: TransportWaitOptions = {},
+  ): Promise<Reader | null> {
     const ring = this.#input!;
-    const op = new Reader(ring, copyFrame);
+    const op = new Reader(ring, decode);
     try {
       if (op.step() !== DONE) {
         await runAsync(ring, op, "recv() from Connection", options);
@@ -132,19 +175,23 @@ export class RingTransport implements Transport {
       if (isEnd(error)) return null;
       throw error;
     }
-    return { tag: op.tag, payload: op.value as Uint8Array };
+    return op;
   }
 
-  recvSync(options: TransportSyncOptions = {}): Frame | null {
+  /** Blocking twin of `read()`. */
+  readSync(
+    decode: Decode,
+    options: TransportSyncOptions = {},
+  ): Reader | null {
     const ring = this.#input!;
-    const op = new Reader(ring, copyFrame);
+    const op = new Reader(ring, decode);
     try {
       runSync(ring, op, "recvSync() from Connection", options.timeout);
     } catch (error) {
       if (isEnd(error)) return null;
       throw error;
     }
-    return { tag: op.tag, payload: op.value as Uint8Array };
+    return op;
   }
 
   async poll(options: TransportWaitOptions = {}): Promise<boolean> {

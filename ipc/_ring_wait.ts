@@ -1,8 +1,9 @@
 /**
  * Waiting on a ring: `runSync` and `runAsync` drive an operation of
  * `_ring_ops.ts` to its end. Between steps they spin briefly on the word the
- * operation waits on (a sleeping hand-off costs about 20 µs, a spin under
- * one), then sleep on it with `Atomics.wait` / `Atomics.waitAsync` in
+ * operation waits on (a sleeping hand-off costs 5–20 µs, a spin under one
+ * when the other thread runs on another CPU; the budget adapts), then
+ * sleep on it with `Atomics.wait` / `Atomics.waitAsync` in
  * slices of `SLICE_MS`, so that a lock holder that died is noticed. The
  * sleeper count after each word (`word + 1`) tells wakers whether to
  * notify. Timeouts and aborts cancel the operation when it can be
@@ -14,14 +15,27 @@ import { DONE, type Ring } from "./_ring.ts";
 import type { Op } from "./_ring_ops.ts";
 
 const SLICE_MS = 100;
-const SPIN_NS = 20_000;
+const SPIN_MIN_NS = 1_000;
+const SPIN_MAX_NS = 50_000;
+
+/**
+ * This thread's spin budget, adapted like an adaptive mutex: it doubles
+ * when a spin sees the change (the other side is running on another CPU)
+ * and halves when it does not (the CPUs are busy, and spinning would only
+ * take time from the thread it waits for).
+ */
+let budget = 8_000;
 
 /** Spins until `h[word] !== value` or the spin budget is spent. */
 function spin(h: Int32Array, word: number, value: number): boolean {
   const start = performance.now();
   for (let i = 1;; i++) {
-    if (Atomics.load(h, word) !== value) return true;
-    if ((i & 63) === 0 && (performance.now() - start) * 1e6 > SPIN_NS) {
+    if (Atomics.load(h, word) !== value) {
+      if (budget < SPIN_MAX_NS) budget *= 2;
+      return true;
+    }
+    if ((i & 31) === 0 && (performance.now() - start) * 1e6 > budget) {
+      if (budget > SPIN_MIN_NS) budget /= 2;
       return false;
     }
   }

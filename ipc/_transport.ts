@@ -52,8 +52,7 @@ export interface TransportSyncOptions {
 export interface Transport {
   /**
    * Sends one message. The transport may keep `payload` until the returned
-   * promise settles (unless `copiesAtOnce`); the caller must not change it
-   * before then.
+   * promise settles; the caller must not change it before then.
    */
   send(
     tag: number,
@@ -72,13 +71,6 @@ export interface Transport {
 
   /** Closes this end; the peer sees end of stream after draining. */
   close(): void;
-
-  /**
-   * Whether `send()` and `sendSync()` are done with `payload` when they
-   * return (before the promise settles), so the caller may reuse its
-   * buffer at once. Default false.
-   */
-  readonly copiesAtOnce?: boolean;
 
   /** Whether `close()` was called on this end. */
   readonly closed: boolean;

@@ -5,7 +5,7 @@
  * @module
  */
 import { describe, revive } from "../sync/_shareable.ts";
-import { decode, encode, encodeScratch } from "./_codec.ts";
+import { decode, decodeRange, encode, encodeScratch } from "./_codec.ts";
 import { RingClosedError } from "./_ring.ts";
 import { RingTransport } from "./_ring_transport.ts";
 import { checkTimeout } from "./_ring_wait.ts";
@@ -118,6 +118,8 @@ export interface ConnectionData {
 export class Connection<T = unknown>
   implements AsyncIterable<T>, AsyncDisposable, Disposable {
   #transport: Transport;
+  /** The same transport when it is a pipe end: fast paths, no copies. */
+  #ring: RingTransport | undefined;
 
   /**
    * Wraps a transport. Users get connections from `pipe()`, `listen()` and
@@ -127,6 +129,7 @@ export class Connection<T = unknown>
    */
   constructor(transport: Transport) {
     this.#transport = transport;
+    if (transport instanceof RingTransport) this.#ring = transport;
   }
 
   /**
@@ -200,12 +203,6 @@ export class Connection<T = unknown>
     );
   }
 
-  #payload(value: T): Uint8Array {
-    if (!this.#transport.copiesAtOnce) return encode(value);
-    const encoded = encodeScratch(value);
-    return encoded.buf.subarray(0, encoded.length);
-  }
-
   /**
    * Sends a value to the other end.
    *
@@ -220,7 +217,17 @@ export class Connection<T = unknown>
     this.#check("send() on", true, options.timeout);
     options.signal?.throwIfAborted();
     try {
-      await this.#transport.send(FrameTag.value, this.#payload(value), options);
+      if (this.#ring !== undefined) {
+        const encoded = encodeScratch(value);
+        await this.#ring.sendRange(
+          FrameTag.value,
+          encoded.buf,
+          encoded.length,
+          options,
+        );
+      } else {
+        await this.#transport.send(FrameTag.value, encode(value), options);
+      }
     } catch (error) {
       throw this.#mapClosed(error, "send() on");
     }
@@ -237,9 +244,23 @@ export class Connection<T = unknown>
    */
   sendSync(value: T, options: ConnectionSyncOptions = {}): void {
     this.#check("sendSync() on", true, options.timeout);
-    const send = this.#sync("sendSync", this.#transport.sendSync);
     try {
-      send.call(this.#transport, FrameTag.value, this.#payload(value), options);
+      if (this.#ring !== undefined) {
+        const encoded = encodeScratch(value);
+        this.#ring.sendRangeSync(
+          FrameTag.value,
+          encoded.buf,
+          encoded.length,
+          options,
+        );
+      } else {
+        this.#sync("sendSync", this.#transport.sendSync).call(
+          this.#transport,
+          FrameTag.value,
+          encode(value),
+          options,
+        );
+      }
     } catch (error) {
       throw this.#mapClosed(error, "sendSync() on");
     }
@@ -281,6 +302,16 @@ export class Connection<T = unknown>
   async recv(options: ConnectionWaitOptions = {}): Promise<T> {
     this.#check("recv() from", false, options.timeout);
     options.signal?.throwIfAborted();
+    if (this.#ring !== undefined) {
+      let op;
+      try {
+        op = await this.#ring.read(decodeFrame, options);
+      } catch (error) {
+        throw this.#mapClosed(error, "recv() from");
+      }
+      if (op === null) throw this.#end("recv() from");
+      return op.value as T;
+    }
     let frame;
     try {
       frame = await this.#transport.recv(options);
@@ -302,6 +333,16 @@ export class Connection<T = unknown>
    */
   recvSync(options: ConnectionSyncOptions = {}): T {
     this.#check("recvSync() from", false, options.timeout);
+    if (this.#ring !== undefined) {
+      let op;
+      try {
+        op = this.#ring.readSync(decodeFrame, options);
+      } catch (error) {
+        throw this.#mapClosed(error, "recvSync() from");
+      }
+      if (op === null) throw this.#end("recvSync() from");
+      return op.value as T;
+    }
     const recv = this.#sync("recvSync", this.#transport.recvSync);
     let frame;
     try {
@@ -434,6 +475,18 @@ export class Connection<T = unknown>
     if (frame.tag === FrameTag.bytes) return frame.payload as T;
     return decode(frame.payload) as T;
   }
+}
+
+/** Decodes a frame read in place: a value, or the bytes of `sendBytes()`. */
+function decodeFrame(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  tag: number,
+): unknown {
+  return tag === FrameTag.bytes
+    ? buf.slice(start, end)
+    : decodeRange(buf, start, end);
 }
 
 function asBytes(bytes: ArrayBufferView | ArrayBuffer): Uint8Array {
