@@ -4,7 +4,10 @@
  * manager in the thread, with calls multiplexed by id.
  *
  * A channel dials lazily, on its first call, which is how a proxy revived
- * in another Worker, process or machine reconnects. While calls are in
+ * in another Worker, process or machine reconnects. When the server runs
+ * in the same OS process, the channel takes the shared-memory lane of
+ * `_local_ring.ts` instead of the socket, and spins briefly for each
+ * answer. While calls are in
  * flight the socket keeps the process alive; when none are, it is unref'd,
  * so an idle proxy never keeps a program from exiting. When the socket
  * ends (the server stopped or died), every pending call rejects with
@@ -20,6 +23,9 @@ import {
   dialSocket,
 } from "./_socket_endpoint.ts";
 import type { SocketTransport } from "./_socket_transport.ts";
+import { type LocalTransport, SpinBudget } from "./_local_ring.ts";
+import { isInThisProcess, isOnThisThread, knock } from "./_local_door.ts";
+import type { Frame } from "./_wire.ts";
 import {
   decodeBody,
   encodeBody,
@@ -35,7 +41,14 @@ export interface ManagerRef {
   address: Address;
   /** The authkey, if the server has one. */
   authkey: Uint8Array | undefined;
+  /** The server's same-process name, if known (see `_local_door.ts`). */
+  local?: string | undefined;
 }
+
+type ChannelTransport = SocketTransport | LocalTransport;
+
+/** Most microseconds a call spins for its answer over a same-process lane. */
+const CALL_SPIN_MICROS = 100;
 
 /** Options of one call. */
 export interface CallOptions {
@@ -59,8 +72,9 @@ function describeAddress(address: Address): string {
 export class Channel {
   readonly key: string;
   #ref: ManagerRef;
-  #transport: SocketTransport | undefined;
-  #dialing: Promise<SocketTransport> | undefined;
+  #transport: ChannelTransport | undefined;
+  #dialing: Promise<ChannelTransport> | undefined;
+  #spin: SpinBudget | undefined;
   #pending = new Map<number, Pending>();
   #nextId = 1;
   #closed = false;
@@ -114,7 +128,24 @@ export class Channel {
           reject(this.#closedError(what, error));
         }
       });
+      const budget = this.#spin?.next() ?? 0;
+      if (budget > 0) {
+        // Same process, another thread: the answer usually comes within
+        // microseconds, sooner than a thread wake-up would deliver it.
+        const frame = (transport as LocalTransport).spinRecv(budget);
+        if (frame !== undefined) {
+          this.#spin!.hit();
+          this.#dispatch(frame);
+        } else this.#spin!.miss();
+      }
     });
+  }
+
+  /** Learns the server's same-process name, if not connected yet. */
+  learnLocal(local: string | undefined): void {
+    if (local !== undefined && this.#transport === undefined) {
+      this.#ref = { ...this.#ref, local };
+    }
   }
 
   /** Closes the socket; pending calls reject. Later calls fail. */
@@ -138,12 +169,28 @@ export class Channel {
     if (this.#pending.size === 0) this.#transport?.unref();
   }
 
-  #connect(what: string): Promise<SocketTransport> {
+  #connect(what: string): Promise<ChannelTransport> {
     if (this.#transport !== undefined) {
       return Promise.resolve(this.#transport);
     }
     this.#dialing ??= (async () => {
       try {
+        const local = this.#ref.local;
+        if (isInThisProcess(local)) {
+          const lane = await knock(local!, this.#ref.authkey);
+          if (lane !== undefined) {
+            if (this.#closed) {
+              lane.close();
+              throw this.#closedError(what);
+            }
+            this.#transport = lane;
+            this.#spin = isOnThisThread(local!)
+              ? undefined
+              : new SpinBudget(CALL_SPIN_MICROS);
+            this.#read(lane);
+            return lane;
+          }
+        }
         const checked = checkSocketOptions({
           address: this.#ref.address,
           insecure: true,
@@ -178,35 +225,38 @@ export class Channel {
     return this.#dialing;
   }
 
-  async #read(transport: SocketTransport): Promise<void> {
+  async #read(transport: ChannelTransport): Promise<void> {
     let failure: unknown;
     try {
       while (true) {
         const frame = await transport.recv();
         if (frame === null) break;
-        if (frame.tag !== ManagerTag.response) {
-          throw new TypeError(
-            `Cannot read manager response as frame tag ${frame.tag} is unexpected`,
-          );
-        }
-        const response = decodeBody(frame.payload);
-        if (!isResponse(response)) {
-          throw new TypeError(
-            "Cannot read manager response as it is malformed",
-          );
-        }
-        const [id, failed, value] = response;
-        const pending = this.#pending.get(id);
-        if (pending === undefined) continue; // cancelled
-        this.#pending.delete(id);
-        this.#idle();
-        if (failed) pending.reject(value);
-        else pending.resolve(value);
+        this.#dispatch(frame);
       }
     } catch (error) {
       failure = error;
     }
     if (this.#transport === transport) this.#drop(failure);
+  }
+
+  /** Settles the call a response frame answers; throws if malformed. */
+  #dispatch(frame: Frame): void {
+    if (frame.tag !== ManagerTag.response) {
+      throw new TypeError(
+        `Cannot read manager response as frame tag ${frame.tag} is unexpected`,
+      );
+    }
+    const response = decodeBody(frame.payload);
+    if (!isResponse(response)) {
+      throw new TypeError("Cannot read manager response as it is malformed");
+    }
+    const [id, failed, value] = response;
+    const pending = this.#pending.get(id);
+    if (pending === undefined) return; // cancelled
+    this.#pending.delete(id);
+    this.#idle();
+    if (failed) pending.reject(value);
+    else pending.resolve(value);
   }
 
   #drop(cause: unknown): void {
@@ -236,6 +286,8 @@ export function channelFor(ref: ManagerRef): Channel {
   if (channel === undefined) {
     channel = new Channel(key, ref);
     channels.set(key, channel);
+  } else {
+    channel.learnLocal(ref.local);
   }
   return channel;
 }

@@ -4,7 +4,7 @@
  * bound address, serves until told to stop, then ends its thread or process.
  *
  * - Worker: the parent posts `{ type: "start", config }`; the worker answers
- *   `{ type: "ready", address }` or `{ type: "failed", error }` (an error
+ *   `{ type: "ready", address, local }` or `{ type: "failed", error }` (an error
  *   record), later `{ type: "stopped" }`. `{ type: "stop" }` stops it.
  * - Subprocess (`deno run`): one JSON line on stdin (the authkey in base64),
  *   one JSON line back on stdout (`{ address }` or `{ error }`); the server
@@ -39,7 +39,11 @@ function runInWorker(scope: WorkerScope): void {
       scope.close();
       return;
     }
-    scope.postMessage({ type: "ready", address: server.address });
+    scope.postMessage({
+      type: "ready",
+      address: server.address,
+      local: server.local,
+    });
     server.serve();
     await server.done;
     scope.postMessage({ type: "stopped" });
@@ -86,7 +90,7 @@ async function runInSubprocess(): Promise<void> {
     });
     Deno.exit(1);
   }
-  await write({ address: server.address });
+  await write({ address: server.address, local: server.local });
   server.serve();
   // The parent holds our stdin: when it closes (or dies), stop.
   Deno.stdin.readable.pipeTo(new WritableStream()).finally(() =>

@@ -18,6 +18,8 @@ import { deserializeError, type ErrorRecord } from "./_transfer.ts";
 export interface ManagerHandle {
   /** The bound address. */
   address: Address;
+  /** The server's same-process name (see `_local_door.ts`). */
+  local: string;
   /** Stops the server and waits until it has stopped. */
   stop(): Promise<void>;
 }
@@ -47,11 +49,13 @@ export function startServerWorker(
       const message = event.data as {
         type: string;
         address?: Address;
+        local?: string;
         error?: ErrorRecord;
       };
       if (message.type === "ready") {
         resolve({
           address: message.address!,
+          local: message.local!,
           async stop() {
             worker.postMessage({ type: "stop" });
             let timer: ReturnType<typeof setTimeout> | undefined;
@@ -152,6 +156,7 @@ export async function startServerProcess(
   }
   return {
     address: reply.address,
+    local: reply.local,
     async stop() {
       await stdin.close().catch(() => {});
       let timer: ReturnType<typeof setTimeout> | undefined;

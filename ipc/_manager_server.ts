@@ -20,7 +20,9 @@
  */
 import { type AcceptLoop, openAcceptLoop } from "./_accept_loop.ts";
 import { type Address, checkSocketOptions } from "./_socket_endpoint.ts";
-import type { SocketTransport } from "./_socket_transport.ts";
+import type { Frame } from "./_wire.ts";
+import { openDoor } from "./_local_door.ts";
+import { type LocalTransport, SpinBudget } from "./_local_ring.ts";
 import { decode } from "./_codec.ts";
 import { fromTransferable } from "./_transfer.ts";
 import {
@@ -67,6 +69,16 @@ export interface ServerConfig {
   registrations?: Registration[];
 }
 
+/** What a session runs over: a socket, or a same-process lane. */
+interface SessionTransport {
+  recv(): Promise<Frame | null>;
+  send(tag: number, payload: Uint8Array): Promise<void>;
+  close(): void;
+}
+
+/** Most microseconds a lane session spins for the next request. */
+const LANE_SPIN_MICROS = 100;
+
 interface Entry {
   typeId: string;
   type: ServerType;
@@ -106,9 +118,12 @@ export class ManagerServer {
   #done: Promise<void>;
   #finish!: () => void;
 
-  /** Serves on `loop`, which it owns from now on. */
-  constructor(loop: AcceptLoop) {
+  #door: { local: string; close(): void };
+
+  /** Serves on `loop`, which it owns from now on, and opens its door. */
+  constructor(loop: AcceptLoop, key: Uint8Array | undefined) {
     this.#loop = loop;
+    this.#door = openDoor(key, (lane) => this.#serveClient(lane, true));
     for (const [id, type] of Object.entries(COLLECTION_TYPES)) {
       this.#types.set(id, type);
     }
@@ -125,11 +140,22 @@ export class ManagerServer {
       ...(config.authkey === undefined ? {} : { authkey: config.authkey }),
       ...(config.insecure === undefined ? {} : { insecure: config.insecure }),
     }, "start Manager");
-    const server = new ManagerServer(await openAcceptLoop(checked, 128));
+    const server = new ManagerServer(
+      await openAcceptLoop(checked, 128),
+      checked.key,
+    );
     for (const registration of config.registrations ?? []) {
       await server.register(registration);
     }
     return server;
+  }
+
+  /**
+   * The server's name for same-process clients (`"<pid>:<token>"`), which
+   * proxies carry to find the fast lane.
+   */
+  get local(): string {
+    return this.#door.local;
   }
 
   /** The bound address. */
@@ -147,7 +173,7 @@ export class ManagerServer {
     while (!this.#closed) {
       const result = await this.#loop.take(true);
       if (result === undefined) break;
-      if ("transport" in result) this.#serveClient(result.transport);
+      if ("transport" in result) this.#serveClient(result.transport, false);
     }
   }
 
@@ -198,6 +224,7 @@ export class ManagerServer {
     if (this.#closed) return;
     this.#closed = true;
     this.#loop.close();
+    this.#door.close();
     for (const session of this.#sessions) session.close();
     this.#finish();
   }
@@ -241,7 +268,7 @@ export class ManagerServer {
         case "create":
           return this.#create(args[0], args[1], args[2]);
         case "ping":
-          return "pong";
+          return this.local;
         case "register":
           return this.register(args[0] as Registration);
         case "shutdown":
@@ -273,8 +300,16 @@ export class ManagerServer {
     return fn(entry.obj, args, ctx);
   }
 
-  #serveClient(transport: SocketTransport): void {
-    const session = new Session(this, transport);
+  #serveClient(transport: SessionTransport, lane: boolean): void {
+    if (this.#closed) {
+      transport.close();
+      return;
+    }
+    const session = new Session(
+      this,
+      transport,
+      lane ? new SpinBudget(LANE_SPIN_MICROS) : undefined,
+    );
     this.#sessions.add(session);
     session.run().finally(() => this.#sessions.delete(session));
   }
@@ -283,14 +318,20 @@ export class ManagerServer {
 /** One client connection. */
 class Session implements ClientHandle {
   #server: ManagerServer;
-  #transport: SocketTransport;
+  #transport: SessionTransport;
+  #spin: SpinBudget | undefined;
   #calls = new Map<number, AbortController>();
   #onClose: (() => void)[] = [];
   #closed = false;
 
-  constructor(server: ManagerServer, transport: SocketTransport) {
+  constructor(
+    server: ManagerServer,
+    transport: SessionTransport,
+    spin: SpinBudget | undefined,
+  ) {
     this.#server = server;
     this.#transport = transport;
+    this.#spin = spin;
   }
 
   onClose(fn: () => void): void {
@@ -301,7 +342,7 @@ class Session implements ClientHandle {
   async run(): Promise<void> {
     try {
       while (true) {
-        const frame = await this.#transport.recv();
+        const frame = this.#spinRecv() ?? await this.#transport.recv();
         if (frame === null) break;
         if (frame.tag === ManagerTag.cancel) {
           const [id] = decodeBody(frame.payload) as [number];
@@ -328,6 +369,16 @@ class Session implements ClientHandle {
     } finally {
       this.close();
     }
+  }
+
+  /** On a lane, spins briefly for the next request (see `SpinBudget`). */
+  #spinRecv(): Frame | undefined {
+    const budget = this.#spin?.next() ?? 0;
+    if (budget === 0) return undefined;
+    const frame = (this.#transport as LocalTransport).spinRecv(budget);
+    if (frame === undefined) this.#spin!.miss();
+    else this.#spin!.hit();
+    return frame;
   }
 
   #handle(request: Request): void {

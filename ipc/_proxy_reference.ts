@@ -41,6 +41,12 @@ export interface ProxyReference {
   id: number;
   /** The object's type id (`"dict"`, `"list"`, a registered id …). */
   typeId: string;
+  /**
+   * The server's name for clients in its own OS process
+   * (`"<pid>:<token>"`), through which they reach it over shared memory
+   * instead of the socket. Default: none (always the socket).
+   */
+  local?: string | undefined;
 }
 
 const refs = new WeakMap<object, ProxyReference>();
@@ -51,7 +57,8 @@ function checkReference(data: unknown): ProxyReference {
     typeof ref !== "object" || ref === null ||
     typeof ref.address !== "object" || ref.address === null ||
     typeof ref.id !== "number" || typeof ref.typeId !== "string" ||
-    !(ref.authkey === undefined || ref.authkey instanceof Uint8Array)
+    !(ref.authkey === undefined || ref.authkey instanceof Uint8Array) ||
+    !(ref.local === undefined || typeof ref.local === "string")
   ) {
     throw new TypeError(
       "Cannot revive Manager proxy as its description is malformed: expected { address, authkey, id, typeId }",
@@ -62,6 +69,7 @@ function checkReference(data: unknown): ProxyReference {
     authkey: ref.authkey,
     id: ref.id,
     typeId: ref.typeId,
+    local: ref.local,
   };
 }
 

@@ -95,7 +95,7 @@ export class Manager extends ManagerClient {
     authkey: Uint8Array | undefined,
     host?: ManagerHandle | ManagerServer,
   ) {
-    super(address, authkey);
+    super(address, authkey, host?.local);
     if (host instanceof ManagerServer) this.#server = host;
     else this.#handle = host;
   }
@@ -148,9 +148,15 @@ export class Manager extends ManagerClient {
     options: ManagerConnectOptions,
   ): Promise<ManagerClient> {
     const checked = checkSocketOptions(options, "connect to Manager");
-    await channelFor({ address: checked.address, authkey: checked.key })
-      .call(0, "ping", [], {}, "manager.ping");
-    return new ManagerClient(checked.address, checked.key);
+    const local = await channelFor({
+      address: checked.address,
+      authkey: checked.key,
+    }).call(0, "ping", [], {}, "manager.ping");
+    return new ManagerClient(
+      checked.address,
+      checked.key,
+      typeof local === "string" ? local : undefined,
+    );
   }
 
   /**

@@ -75,6 +75,7 @@ type ProxyClass<P> = new (reference: ProxyReference) => P;
 export class ManagerClient implements AsyncDisposable {
   #address: Address;
   #authkey: Uint8Array | undefined;
+  #local: string | undefined;
 
   /**
    * Makes a handle on the server at `address`. Use `Manager.start()` or
@@ -82,10 +83,16 @@ export class ManagerClient implements AsyncDisposable {
    *
    * @param address The server's address.
    * @param authkey Its authkey, if any.
+   * @param local The server's same-process name, if known.
    */
-  constructor(address: Address, authkey: Uint8Array | undefined) {
+  constructor(
+    address: Address,
+    authkey: Uint8Array | undefined,
+    local?: string,
+  ) {
     this.#address = { ...address };
     this.#authkey = authkey?.slice();
+    this.#local = local;
   }
 
   /** The address the server listens on (with the real port). */
@@ -99,7 +106,11 @@ export class ManagerClient implements AsyncDisposable {
   }
 
   get #ref() {
-    return { address: this.#address, authkey: this.#authkey };
+    return {
+      address: this.#address,
+      authkey: this.#authkey,
+      local: this.#local,
+    };
   }
 
   async #make<P>(

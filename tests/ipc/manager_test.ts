@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { Manager, type ManagerBackend } from "../../ipc/manager.ts";
+import { ManagerClient } from "../../ipc/manager_client.ts";
 import { AuthenticationError } from "../../ipc/_auth.ts";
 import { ConnectionClosedError } from "../../ipc/connection.ts";
 import { DictProxy } from "../../ipc/dict_proxy.ts";
@@ -367,4 +368,36 @@ Deno.test("DictProxy revives from its description and reconnects", async () => {
   ) as DictProxy<string, number>;
   assert.ok(copy instanceof DictProxy);
   assert.equal(await copy.get("a"), 1);
+});
+
+Deno.test("Manager in this process: values larger than the shared-memory lane stream through", async () => {
+  await using manager = await Manager.start();
+  const dict = await manager.dict<string, Uint8Array>();
+  const big = new Uint8Array(3 << 20).map((_, i) => (i * 7) & 0xff);
+  await dict.set("big", big);
+  assert.deepEqual(await dict.get("big"), big);
+  const many = await Promise.all(
+    Array.from(
+      { length: 50 },
+      (_, i) => dict.set(`k${i}`, big.subarray(0, i * 1000)),
+    ),
+  );
+  assert.equal(many.length, 50);
+  assert.equal(await dict.size(), 51);
+});
+
+Deno.test("Manager in this process: a wrong authkey is refused on the shared-memory lane too", async () => {
+  await using manager = await Manager.start();
+  const proxy = await manager.dict();
+  const { local } = (toTransferable(proxy) as {
+    value: { data: { local: string } };
+  }).value.data;
+  assert.match(local, new RegExp(`^${Deno.pid}:`));
+  const wrong = new ManagerClient(
+    manager.address,
+    new Uint8Array([1, 2, 3]),
+    local,
+  );
+  await assert.rejects(wrong.dict(), AuthenticationError);
+  wrong.close();
 });
