@@ -451,8 +451,8 @@ export class Dispatcher {
       const status = batch[i + 1] as number;
       const value = batch[i + 2];
       this.stats.sample(
-        (batch[i + 3] as number) + epoch - task.submitted,
-        batch[i + 4] as number,
+        (batch[i + 3] as number) / 1000 + epoch - task.submitted,
+        (batch[i + 4] as number) / 1000,
       );
       if (status === OK) {
         let decoded: unknown;

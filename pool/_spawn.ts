@@ -27,12 +27,14 @@
 import { serializeError } from "../ipc/_transfer.ts";
 import type { Backend } from "./backend.ts";
 import { type Permissions, toWorkerPermissions } from "./permissions.ts";
-import type {
-  BootInfo,
-  ChildMessage,
-  ExitPhase,
-  FnDef,
-  ParentMessage,
+import {
+  type BootInfo,
+  type ChildMessage,
+  compact,
+  type ExitPhase,
+  expand,
+  type FnDef,
+  type ParentMessage,
 } from "./_protocol.ts";
 import { checkExport, Runner, type TaskFn } from "./_runner.ts";
 import { SubprocessHandle } from "./_subprocess_handle.ts";
@@ -171,9 +173,9 @@ class WorkerHandle implements ChildHandle {
     }
     const worker = new Worker(entryUrl(info.module), workerOptions);
     this.#worker = worker;
-    worker.onmessage = (event: MessageEvent<ChildMessage>) => {
+    worker.onmessage = (event: MessageEvent) => {
       if (this.#closed) return;
-      const message = event.data;
+      const message = expand<ChildMessage>(event.data);
       this.onMessage(message);
       if (message.t === "exit") this.#end(message.code);
     };
@@ -204,7 +206,7 @@ class WorkerHandle implements ChildHandle {
   }
 
   send(message: ParentMessage): void {
-    if (!this.#closed) this.#worker?.postMessage(message);
+    if (!this.#closed) this.#worker?.postMessage(compact(message) ?? message);
   }
 
   terminate(): void {

@@ -25,7 +25,14 @@
  * @module
  */
 import { bootState } from "./_boot_state.ts";
-import type { BootInfo, ExitPhase, FnDef, ParentMessage } from "./_protocol.ts";
+import {
+  type BootInfo,
+  compact,
+  type ExitPhase,
+  expand,
+  type FnDef,
+  type ParentMessage,
+} from "./_protocol.ts";
 import { checkExport, Runner, type TaskFn } from "./_runner.ts";
 
 const BOOT_INFO = Symbol.for("@mp/multiprocessing.bootInfo");
@@ -33,7 +40,7 @@ const BOOT_INFO = Symbol.for("@mp/multiprocessing.bootInfo");
 /** The worker's global scope, as far as this module uses it. */
 const scope = globalThis as unknown as {
   postMessage(message: unknown): void;
-  onmessage: ((event: MessageEvent<ParentMessage>) => void) | null;
+  onmessage: ((event: MessageEvent) => void) | null;
   close(): void;
 };
 
@@ -69,7 +76,7 @@ function resolve(def: FnDef): TaskFn {
 }
 
 const runner = new Runner({
-  post: (message) => scope.postMessage(message),
+  post: (message) => scope.postMessage(compact(message) ?? message),
   resolve,
   end: ending,
   shared: false,
@@ -106,8 +113,9 @@ addEventListener("unhandledrejection", (event) => {
 });
 
 scope.onmessage = (event) => {
-  if (namespace === undefined) held.push(event.data);
-  else runner.handle(event.data);
+  const message = expand<ParentMessage>(event.data);
+  if (namespace === undefined) held.push(message);
+  else runner.handle(message);
 };
 
 /** Called by the entry module once the task module has loaded. */

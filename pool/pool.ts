@@ -94,6 +94,20 @@ function checkChunksize(what: string, value: unknown): number | undefined {
   return value;
 }
 
+/** Whether every item is a primitive that crosses as it is. */
+function primitives(values: unknown[]): boolean {
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    const type = typeof value;
+    if (
+      type === "object"
+        ? value !== null
+        : type === "function" || type === "symbol"
+    ) return false;
+  }
+  return true;
+}
+
 function checkItems(what: string, items: unknown): void {
   if (
     typeof items !== "object" || items === null ||
@@ -359,15 +373,17 @@ export class Pool implements AsyncDisposable {
         "Cannot submit a task as the pool is terminated",
       );
     }
-    let payload: unknown;
-    try {
-      payload = toTransferable(args, {
-        name,
-        crossProcess: this.#crossProcess,
-      });
-    } catch (error) {
-      reject(error);
-      return;
+    let payload: unknown = args;
+    if (!primitives(args as unknown[])) {
+      try {
+        payload = toTransferable(args, {
+          name,
+          crossProcess: this.#crossProcess,
+        });
+      } catch (error) {
+        reject(error);
+        return;
+      }
     }
     const task: PoolTask = {
       id: this.#nextId++,
