@@ -179,6 +179,78 @@ const EXPECT: Record<string, (out: Run) => void> = {
       ) + "main process stop\n",
     );
   },
+  "pool_map.ts": ({ lines }) => {
+    assert.deepEqual(
+      sorted(lines),
+      sorted(range(10).map((i) => `Worker ${i} is starting`)),
+    );
+  },
+  "pool_map_square.ts": ({ stdout }) => {
+    assert.equal(stdout, "[0, 1, 4, 9, 16, 25, 36, 49, 64, 81]\n");
+  },
+  "pool_shared_value.ts": ({ lines }) => {
+    assert.equal(lines.length, 4);
+    assert.equal(lines[0], "4");
+    // How many increments the race loses depends on timing: none to most.
+    const unlocked = lines[1]!.match(/^addUnlocked: (\d+) of 400000$/);
+    assert.ok(unlocked, lines[1]);
+    assert.ok(Number(unlocked[1]) <= 400000);
+    assert.equal(lines[2], "addLocked: 400000 of 400000");
+    assert.equal(lines[3], "addAtomic: 400000 of 400000");
+  },
+  "pool_shared_array.ts": ({ stdout }) => {
+    assert.equal(stdout, "[4, 5, 6, 7]\n");
+  },
+  "pool_lock_starmap.ts": ({ lines }) => {
+    assert.equal(lines.length, 8);
+    const holders: number[] = [];
+    for (let p = 0; p < 8; p += 2) {
+      const i = Number(lines[p]!.match(/^Worker (\d) is starting$/)?.[1]);
+      holders.push(i);
+      assert.equal(lines[p + 1], `Worker ${i} is done`, "the lock held");
+    }
+    assert.deepEqual(holders.sort(), [0, 1, 2, 3]);
+  },
+  "pool_apply_async.ts": ({ lines }) => {
+    assert.match(lines[0]!, /^too early: .*not ready/);
+    assert.equal(lines.at(-1), "successful");
+    const body = lines.slice(1, -1);
+    assert.equal(body.length, 27);
+    for (let x = 11; x < 20; x++) {
+      assert.deepEqual(
+        body.filter((line) => line.endsWith(`>${x}`)),
+        [0, 1, 2].map((i) => `${i}---------->${x}`),
+      );
+    }
+  },
+  "pool_apply.ts": ({ stdout }) => {
+    const task = (i: number) => `msg: hello ${i}\n`.repeat(3) + "end\n";
+    assert.equal(stdout, range(4).map(task).join("") + "successful\n");
+  },
+  "cpu_speedup.ts": ({ lines }) => {
+    assert.equal(lines.length, 5);
+    assert.equal(lines[0], "primes below 2,000,000: 148933");
+    assert.equal(lines[1], "pool agrees: true");
+    assert.match(lines[2]!, /^serial on the main thread: \d+ ms$/);
+    assert.match(lines[3]!, /^pool of \d+ workers: \d+ ms$/);
+    assert.match(lines[4]!, /^speed-up: \d+\.\d\dx$/);
+  },
+  "pool_failures.ts": ({ stdout }) => {
+    assert.equal(
+      stdout,
+      [
+        "RemoteError: Cannot divide 1 by zero",
+        "  remote class: RangeError",
+        "  cause is a RangeError: true",
+        "WorkerExitError: exit code 3",
+        "a replacement serves on: 6 / 3 = 2",
+        "timed out: TimeoutError",
+        "starmap rejected: Cannot divide 1 by zero",
+        "successful: true, false, true",
+        "",
+      ].join("\n"),
+    );
+  },
 };
 
 Deno.test("examples/: every example has a Run: line and an expectation here", async () => {
@@ -201,3 +273,24 @@ for (const [file, check] of Object.entries(EXPECT)) {
     },
   });
 }
+
+Deno.test({
+  name: "examples/tour.ts runs every stop, quiet progress when not a TTY",
+  sanitizeOps: true,
+  sanitizeResources: true,
+  async fn() {
+    const { stdout, lines } = await run("tour.ts");
+    assert.ok(!stdout.includes("\r"), "no progress bar without a terminal");
+    const stops = lines.filter((line) => /^\d+\. /.test(line));
+    assert.equal(stops.length, 13);
+    const commands = lines.filter((line) => line.startsWith("$ deno run "));
+    assert.equal(commands.length, 12);
+    assert.ok(
+      lines.includes("  | Receiver received message: Hello from sender"),
+    );
+    assert.match(
+      stdout,
+      /imap yielded 1000 results in input order on \d+ workers/,
+    );
+  },
+});
