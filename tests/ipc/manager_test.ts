@@ -15,6 +15,7 @@ const BACKENDS: ManagerBackend[] = ["worker", "subprocess", "inline"];
 const WORKER = new URL("../fixtures/ipc_manager_worker.ts", import.meta.url);
 const CLIENT = new URL("../fixtures/ipc_manager_client.ts", import.meta.url);
 const TYPES = new URL("../fixtures/ipc_manager_types.ts", import.meta.url);
+const OWNER = new URL("../fixtures/ipc_manager_owner.ts", import.meta.url);
 
 function hex(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
@@ -400,4 +401,36 @@ Deno.test("Manager in this process: a wrong authkey is refused on the shared-mem
   );
   await assert.rejects(wrong.dict(), AuthenticationError);
   wrong.close();
+});
+
+Deno.test("Manager (subprocess): the server stops when its owner is killed", async () => {
+  const owner = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", OWNER.href],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = owner.stdout.getReader();
+  let text = "";
+  while (!text.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += new TextDecoder().decode(value);
+  }
+  reader.releaseLock();
+  const address = JSON.parse(text) as { hostname: string; port: number };
+  (await Deno.connect(address)).close(); // the server answers
+  owner.kill("SIGKILL");
+  await owner.status;
+  await owner.stdout.cancel();
+  const deadline = Date.now() + 30_000;
+  let refused = false;
+  while (!refused && Date.now() < deadline) {
+    try {
+      (await Deno.connect(address)).close();
+      await new Promise((r) => setTimeout(r, 50));
+    } catch {
+      refused = true;
+    }
+  }
+  assert.ok(refused, "the orphaned server still accepts connections");
 });
