@@ -3,6 +3,35 @@
  * that any Worker, process or machine can use through proxies (Python's
  * `multiprocessing.Manager`).
  *
+ * Two terminals, one shared queue over TCP with an authkey (Python's
+ * `BaseManager(address, authkey)` with `serve_forever()` and `connect()`):
+ *
+ * ```ts ignore
+ * // server.ts: MP_AUTHKEY=s3cret deno run --allow-net --allow-read --allow-env server.ts
+ * import { Manager } from "jsr:@mp/multiprocessing/ipc";
+ *
+ * await using manager = await Manager.start({
+ *   address: { hostname: "0.0.0.0", port: 50000 },
+ *   authkey: Deno.env.get("MP_AUTHKEY")!,
+ * });
+ * const jobs = await manager.queue<string>({ name: "jobs" });
+ * await jobs.put("hello from terminal 1");
+ * console.log("serving on", manager.address, "- Ctrl-C to stop");
+ * await new Promise(() => {});
+ * ```
+ *
+ * ```ts ignore
+ * // client.ts: MP_AUTHKEY=s3cret deno run --allow-net --allow-env client.ts
+ * import { Manager } from "jsr:@mp/multiprocessing/ipc";
+ *
+ * await using client = await Manager.connect({
+ *   address: { hostname: "127.0.0.1", port: 50000 }, // or the server's IP
+ *   authkey: Deno.env.get("MP_AUTHKEY")!,
+ * });
+ * const jobs = await client.queue<string>({ name: "jobs" });
+ * console.log(await jobs.get()); // "hello from terminal 1"
+ * ```
+ *
  * @module
  */
 import { type Authkey, toAuthkeyBytes } from "./_auth.ts";
