@@ -31,7 +31,9 @@ export function table(
   rounds: number,
 ): string {
   const lines = [
-    `| workload | implementation | median | min – max (${rounds} rounds) | ours ÷ this |`,
+    `| workload | implementation | median | min – max (${rounds} ${
+      rounds === 1 ? "round" : "rounds"
+    }) | ours ÷ this |`,
     "| --- | --- | ---: | ---: | ---: |",
   ];
   for (const row of rows) {

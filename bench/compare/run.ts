@@ -175,9 +175,11 @@ const about = await machine(
   { Deno: Deno.version.deno, Node: node, npm, Python: python, ...peers },
   { before: loadBefore, after: Deno.loadavg() },
 );
-const output = `${about}\n- Run: ${rounds} rounds, scale ${scale}, ${
-  minutes.toFixed(1)
-} min\n\n${table(rows, outcomes, rounds)}\n`;
+const plural = rounds === 1 ? "round" : "rounds";
+const output =
+  `${about}\n- Run: ${rounds} ${plural} (each a fresh process), task counts × ${scale}, ${
+    minutes.toFixed(1)
+  } min\n\n${table(rows, outcomes, rounds)}\n`;
 console.log(output);
 
 if (flag("write") !== undefined) {
