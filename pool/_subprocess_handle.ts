@@ -5,9 +5,10 @@
  * task runs since when) without shared memory.
  *
  * - Start: `Deno.execPath() run --no-prompt <permission flags>
- *   [--v8-flags=--max-old-space-size=N] <data: entry> <boot info>
- *   <parent pid>` through `Deno.Command` (never `deno eval`, which grants
- *   everything). The parent needs `--allow-run` for `Deno.execPath()`.
+ *   [--config=<deno.json>] [--v8-flags=--max-old-space-size=N] <data: entry>
+ *   <boot info> <parent pid>` through `Deno.Command` (never `deno eval`,
+ *   which grants everything). The parent needs `--allow-run` for
+ *   `Deno.execPath()`, and read access to find the task module's deno.json.
  * - Transport: frames (`_subprocess_protocol.ts`) on the child's stdin and
  *   stdout; its stderr is inherited, and what it prints to stdout comes
  *   back in `STDOUT` frames and is written to this process's stdout. Pipes
@@ -109,9 +110,57 @@ export function checkMemoryLimit(
   return value;
 }
 
+const CONFIG_NAMES = ["deno.json", "deno.jsonc"];
+const configs = new Map<string, string | null>();
+
+/**
+ * The deno.json that governs `module`: the nearest one in its folder or
+ * above, as Deno finds it for a main module. A child's main module is a
+ * `data:` URL, for which Deno looks for none, so the child is given this
+ * one with `--config` (its import map, unstable flags …). Folders this
+ * process may not read are skipped.
+ */
+function configFor(module: string): string | undefined {
+  if (!module.startsWith("file:")) return undefined;
+  let dir = new URL(".", module);
+  const seen: string[] = [];
+  let found: string | null = null;
+  while (true) {
+    const known = configs.get(dir.href);
+    if (known !== undefined) {
+      found = known;
+      break;
+    }
+    seen.push(dir.href);
+    for (const name of CONFIG_NAMES) {
+      const file = new URL(name, dir);
+      const path = decodeURIComponent(file.pathname);
+      if (
+        Deno.permissions.querySync({ name: "read", path }).state !== "granted"
+      ) {
+        continue;
+      }
+      try {
+        if (Deno.statSync(file).isFile) found = path;
+      } catch {
+        // not there
+      }
+      if (found !== null) break;
+    }
+    const parent = new URL("..", dir);
+    if (found !== null || parent.href === dir.href) break;
+    dir = parent;
+  }
+  for (const href of seen) configs.set(href, found);
+  return found ?? undefined;
+}
+
 /** The `deno run` arguments of a subprocess child. */
 export function subprocessArgs(options: SubprocessOptions): string[] {
   const args = ["run", "--no-prompt", ...permissionFlags(options.permissions)];
+  const config = configFor(options.info.module) ??
+    configFor(Deno.mainModule);
+  if (config !== undefined) args.push(`--config=${config}`);
   const limit = options.memoryLimitMb;
   if (limit !== undefined) {
     args.push(`--v8-flags=--max-old-space-size=${limit}`);
@@ -167,6 +216,8 @@ export class SubprocessHandle implements ChildHandle {
   #closed = false;
   #reported = false;
   #refd = true;
+  /** Asked to end: it keeps the process alive until it has ended. */
+  #ending = false;
 
   constructor(options: SubprocessOptions) {
     this.#options = options;
@@ -218,6 +269,7 @@ export class SubprocessHandle implements ChildHandle {
     }
     const bytes = encodeMessage(toWire(message), "message");
     if (message.t === "run") this.#mark(message.batch);
+    if (message.t === "retire") this.#endingNow();
     this.#outbox.push(bytes);
     if (this.#outbox.length === 1) queueMicrotask(() => this.#flush());
   }
@@ -231,15 +283,26 @@ export class SubprocessHandle implements ChildHandle {
   }
 
   ref(on: boolean): void {
-    if (on === this.#refd) return;
+    if (this.#ending || on === this.#refd) return;
     this.#refd = on;
     if (this.#process === undefined || this.#reported) return;
     if (on) this.#process.ref();
     else this.#process.unref();
   }
 
+  /**
+   * The child was told to end: whoever waits for its exit must not see the
+   * event loop end first, so it is referenced until then.
+   */
+  #endingNow(): void {
+    this.#ending = true;
+    this.#refd = true;
+    if (!this.#reported) this.#process?.ref();
+  }
+
   #signal(signal: Deno.Signal): void {
     if (this.#process === undefined || this.#reported) return;
+    this.#endingNow();
     try {
       this.#process.kill(signal);
     } catch {
