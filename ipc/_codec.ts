@@ -7,5 +7,5 @@
  * @module
  */
 export { encode, type Encoded, encodeScratch } from "./_codec_encode.ts";
-export { decode, decodeRange } from "./_codec_decode.ts";
+export { copyRange, decode, decodeRange } from "./_codec_decode.ts";
 export { MAX_DEPTH } from "./_codec_format.ts";

@@ -35,6 +35,21 @@ import {
 
 const EMPTY = new Uint8Array(0);
 const textDecoder = new TextDecoder();
+
+/**
+ * A fresh copy of `buf[start … end)`. Not `slice()`: on a view of a
+ * `SharedArrayBuffer` it copies byte by byte (4 KiB: 1.8 µs against
+ * 0.2 µs).
+ */
+export function copyRange(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(end - start);
+  out.set(buf.subarray(start, end));
+  return out;
+}
 /** Scratch for float64 reads: no DataView (or buffer) per message. */
 const f64 = new Float64Array(1);
 const f64Bytes = new Uint8Array(f64.buffer);
@@ -126,7 +141,7 @@ class Decoder {
         return this.bigint();
       case T_BUFFER: {
         const n = this.count(1);
-        const copy = this.buf.slice(this.pos, this.pos + n);
+        const copy = copyRange(this.buf, this.pos, this.pos + n);
         this.pos += n;
         return this.register(copy.buffer);
       }
@@ -294,7 +309,7 @@ class Decoder {
     const n = this.count(1);
     const [Ctor, size] = entry;
     if (n % size !== 0) this.bad(`view length ${n} not a multiple of ${size}`);
-    const copy = this.buf.slice(this.pos, this.pos + n);
+    const copy = copyRange(this.buf, this.pos, this.pos + n);
     this.pos += n;
     return this.register(
       new Ctor(copy.buffer, 0, Ctor === (DataView as unknown) ? n : n / size),

@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { copyRange } from "./_codec.ts";
 import {
   DONE,
   READ_CLOSED,
@@ -36,7 +37,7 @@ export interface RingTransportData {
 }
 
 function copyFrame(buf: Uint8Array, start: number, end: number): Uint8Array {
-  return buf.slice(start, end);
+  return copyRange(buf, start, end);
 }
 
 /** Waits until the input has a message or its writer closed. */

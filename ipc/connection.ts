@@ -5,7 +5,13 @@
  * @module
  */
 import { describe, revive } from "../sync/_shareable.ts";
-import { decode, decodeRange, encode, encodeScratch } from "./_codec.ts";
+import {
+  copyRange,
+  decode,
+  decodeRange,
+  encode,
+  encodeScratch,
+} from "./_codec.ts";
 import { RingClosedError } from "./_ring.ts";
 import { RingTransport } from "./_ring_transport.ts";
 import { checkTimeout } from "./_ring_wait.ts";
@@ -485,7 +491,7 @@ function decodeFrame(
   tag: number,
 ): unknown {
   return tag === FrameTag.bytes
-    ? buf.slice(start, end)
+    ? copyRange(buf, start, end)
     : decodeRange(buf, start, end);
 }
 

@@ -229,10 +229,13 @@ export class Queue<T> implements AsyncIterable<T> {
    * @returns The kind and the shared memory.
    */
   [describe](): { kind: string; data: QueueData } {
-    return {
-      kind: `ipc.${this.constructor.name}`,
-      data: { buffer: this.#ring.buffer },
-    };
+    // A user's subclass crosses as the package class it extends.
+    const kind = this instanceof JoinableQueue
+      ? "ipc.JoinableQueue"
+      : this instanceof SimpleQueue
+      ? "ipc.SimpleQueue"
+      : "ipc.Queue";
+    return { kind, data: { buffer: this.#ring.buffer } };
   }
 
   /** The most items held, `0` for no limit. */
