@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   activeChildren,
+  type Backend,
   currentProcess,
   Process,
   RemoteError,
@@ -8,191 +9,257 @@ import {
 } from "@mp/multiprocessing/pool";
 import { SharedValue } from "@mp/multiprocessing/shared";
 import { test } from "../_leak_check.ts";
+import { testEachBackend } from "./_backends.ts";
 import { add, addInto, fail, sleep, whoAmI } from "../fixtures/pool_tasks.ts";
 
 const module = new URL("../fixtures/pool_tasks.ts", import.meta.url);
 
 async function exitCodeOf(
+  backend: Backend,
   target: string,
   args: unknown[] = [],
 ): Promise<[number, Process]> {
-  const child = new Process({ target, args, module });
+  const child = new Process({ target, args, module, backend });
   await child.start();
   return [await child.join(), child];
 }
 
-test("Process.join() returns 0 when the target returns", async () => {
-  const child = new Process({ target: add, args: [1, 2], module });
-  assert.equal(child.exitCode, null);
-  assert.equal(child.pid, undefined);
-  await child.start();
-  assert.equal(typeof child.pid, "number");
-  assert.equal(await child.join(), 0);
-  assert.equal(child.exitCode, 0);
-  assert.equal(child.isAlive, false);
-  assert.equal(child.error, undefined);
-});
+testEachBackend(
+  "Process.join() returns 0 when the target returns",
+  async (backend) => {
+    const child = new Process({ backend, target: add, args: [1, 2], module });
+    assert.equal(child.exitCode, null);
+    assert.equal(child.pid, undefined);
+    await child.start();
+    assert.equal(typeof child.pid, "number");
+    assert.equal(await child.join(), 0);
+    assert.equal(child.exitCode, 0);
+    assert.equal(child.isAlive, false);
+    assert.equal(child.error, undefined);
+  },
+);
 
-test("Process: a throwing target exits 1 with the remote error in error", async () => {
-  const child = new Process({ target: fail, args: ["bad input"], module });
-  await child.start();
-  assert.equal(await child.join(), 1);
-  const error = child.error;
-  assert.ok(error instanceof RemoteError);
-  assert.equal(error.remoteName, "RangeError");
-  assert.equal(error.message, "bad input");
-  assert.match(error.remoteStack, /at fail .*pool_tasks\.ts/);
-  assert.ok(error.cause instanceof RangeError);
-  assert.ok((error.cause as Error).cause instanceof TypeError);
-  assert.equal(((error.cause as Error).cause as Error).message, "inner");
-});
+testEachBackend(
+  "Process: a throwing target exits 1 with the remote error in error",
+  async (backend) => {
+    const child = new Process({
+      backend,
+      target: fail,
+      args: ["bad input"],
+      module,
+    });
+    await child.start();
+    assert.equal(await child.join(), 1);
+    const error = child.error;
+    assert.ok(error instanceof RemoteError);
+    assert.equal(error.remoteName, "RangeError");
+    assert.equal(error.message, "bad input");
+    assert.match(error.remoteStack, /at fail .*pool_tasks\.ts/);
+    assert.ok(error.cause instanceof RangeError);
+    assert.ok((error.cause as Error).cause instanceof TypeError);
+    assert.equal(((error.cause as Error).cause as Error).message, "inner");
+  },
+);
 
-test("Process: a custom error class keeps its name and own properties", async () => {
-  const [code, child] = await exitCodeOf("failCoded", ["coded"]);
-  assert.equal(code, 1);
-  assert.equal(child.error?.remoteName, "CodedError");
-  assert.equal((child.error?.cause as { code?: number }).code, 7);
-});
+testEachBackend(
+  "Process: a custom error class keeps its name and own properties",
+  async (backend) => {
+    const [code, child] = await exitCodeOf(backend, "failCoded", ["coded"]);
+    assert.equal(code, 1);
+    assert.equal(child.error?.remoteName, "CodedError");
+    assert.equal((child.error?.cause as { code?: number }).code, 7);
+  },
+);
 
-test("Process: a rejected promise exits 1", async () => {
-  const [code, child] = await exitCodeOf("rejectLater", ["later"]);
+testEachBackend("Process: a rejected promise exits 1", async (backend) => {
+  const [code, child] = await exitCodeOf(backend, "rejectLater", ["later"]);
   assert.equal(code, 1);
   assert.equal(child.error?.message, "later");
 });
 
-test("Process: Deno.exit(3) in the target exits 3", async () => {
-  const [code, child] = await exitCodeOf("exitWith", [3]);
-  assert.equal(code, 3);
-  assert.equal(child.error, undefined);
-});
+testEachBackend(
+  "Process: Deno.exit(3) in the target exits 3",
+  async (backend) => {
+    const [code, child] = await exitCodeOf(backend, "exitWith", [3]);
+    assert.equal(code, 3);
+    assert.equal(child.error, undefined);
+  },
+);
 
-test("Process: self.close() in the target exits 0", async () => {
-  const [code] = await exitCodeOf("closeSelf");
-  assert.equal(code, 0);
-});
+testEachBackend(
+  "Process: self.close() in the target exits 0",
+  async (backend) => {
+    const [code] = await exitCodeOf(backend, "closeSelf");
+    assert.equal(code, 0);
+  },
+);
 
-test("Process: an uncaught error outside the target exits 1", async () => {
-  const [code, child] = await exitCodeOf("crashLater", ["from a timer"]);
-  assert.equal(code, 1);
-  assert.equal(child.error?.message, "from a timer");
-});
+testEachBackend(
+  "Process: an uncaught error outside the target exits 1",
+  async (backend) => {
+    const [code, child] = await exitCodeOf(backend, "crashLater", [
+      "from a timer",
+    ]);
+    assert.equal(code, 1);
+    assert.equal(child.error?.message, "from a timer");
+  },
+);
 
-test("Process.terminate() while the target awaits exits -15", async () => {
-  const child = new Process({ target: sleep, args: [60_000], module });
-  await child.start();
-  assert.equal(child.isAlive, true);
-  child.terminate();
-  child.terminate(); // twice: a no-op
-  assert.equal(await child.join(), -15);
-  assert.equal(child.exitCode, -15);
-  assert.equal(child.isAlive, false);
-});
+testEachBackend(
+  "Process.terminate() while the target awaits exits -15",
+  async (backend) => {
+    const child = new Process({
+      backend,
+      target: sleep,
+      args: [60_000],
+      module,
+    });
+    await child.start();
+    assert.equal(child.isAlive, true);
+    child.terminate();
+    child.terminate(); // twice: a no-op
+    assert.equal(await child.join(), -15);
+    assert.equal(child.exitCode, -15);
+    assert.equal(child.isAlive, false);
+  },
+);
 
-test("Process.kill() exits -9", async () => {
-  const child = new Process({ target: sleep, args: [60_000], module });
+testEachBackend("Process.kill() exits -9", async (backend) => {
+  const child = new Process({ backend, target: sleep, args: [60_000], module });
   await child.start();
   child.kill();
   assert.equal(await child.join(), -9);
 });
 
-test("Process.terminate() aborts currentTask().signal of a synchronous loop", async () => {
-  const child = new Process({ target: "spinUntilAborted", module });
-  await child.start();
-  child.terminate();
-  assert.equal(await child.join(), -15);
-});
+testEachBackend(
+  "Process.terminate() aborts currentTask().signal of a synchronous loop",
+  async (backend) => {
+    const child = new Process({ backend, target: "spinUntilAborted", module });
+    await child.start();
+    child.terminate();
+    assert.equal(await child.join(), -15);
+  },
+);
 
-test("Process.join({ timeout }) rejects with TimeoutError while the child runs on", async () => {
-  const child = new Process({ target: sleep, args: [60_000], module });
-  await child.start();
-  await assert.rejects(child.join({ timeout: 20 }), { name: "TimeoutError" });
-  assert.equal(child.isAlive, true);
-  assert.equal(child.exitCode, null);
-  const controller = new AbortController();
-  const waiting = child.join({ signal: controller.signal });
-  controller.abort(new Error("stop waiting"));
-  await assert.rejects(waiting, /stop waiting/);
-  assert.equal(child.isAlive, true);
-  child.terminate();
-  assert.equal(await child.join(), -15);
-});
+testEachBackend(
+  "Process.join({ timeout }) rejects with TimeoutError while the child runs on",
+  async (backend) => {
+    const child = new Process({
+      backend,
+      target: sleep,
+      args: [60_000],
+      module,
+    });
+    await child.start();
+    await assert.rejects(child.join({ timeout: 20 }), { name: "TimeoutError" });
+    assert.equal(child.isAlive, true);
+    assert.equal(child.exitCode, null);
+    const controller = new AbortController();
+    const waiting = child.join({ signal: controller.signal });
+    controller.abort(new Error("stop waiting"));
+    await assert.rejects(waiting, /stop waiting/);
+    assert.equal(child.isAlive, true);
+    child.terminate();
+    assert.equal(await child.join(), -15);
+  },
+);
 
-test("Process: permissions are enforced inside the child", async () => {
-  const here = new URL(".", module).pathname;
-  const denied = new Process({
-    target: "readFile",
-    args: ["/etc/hostname"],
-    module,
-    permissions: { read: [here] },
-  });
-  await denied.start();
-  assert.equal(await denied.join(), 1);
-  assert.equal(denied.error?.remoteName, "NotCapable");
-  assert.match(denied.error!.message, /Requires read access/);
+testEachBackend(
+  "Process: permissions are enforced inside the child",
+  async (backend) => {
+    const here = new URL(".", module).pathname;
+    const denied = new Process({
+      backend,
+      target: "readFile",
+      args: ["/etc/hostname"],
+      module,
+      permissions: { read: [here] },
+    });
+    await denied.start();
+    assert.equal(await denied.join(), 1);
+    assert.equal(denied.error?.remoteName, "NotCapable");
+    assert.match(denied.error!.message, /Requires read access/);
 
-  const allowed = new Process({
-    target: "readFile",
-    args: [new URL("pool_tasks.ts", module).pathname],
-    module,
-    permissions: { read: [here] },
-  });
-  await allowed.start();
-  assert.equal(await allowed.join(), 0);
-});
+    const allowed = new Process({
+      backend,
+      target: "readFile",
+      args: [new URL("pool_tasks.ts", module).pathname],
+      module,
+      permissions: { read: [here] },
+    });
+    await allowed.start();
+    assert.equal(await allowed.join(), 0);
+  },
+);
 
-test("Process: a child cannot give its own child more than it holds", async () => {
-  const child = new Process({
-    target: "assertEscalationRefused",
-    module,
-    permissions: { read: true },
-  });
-  await child.start();
-  assert.equal(await child.join(), 0);
-});
+testEachBackend(
+  "Process: a child cannot give its own child more than it holds",
+  async (backend) => {
+    const child = new Process({
+      backend,
+      target: "assertEscalationRefused",
+      module,
+      permissions: { read: true },
+    });
+    await child.start();
+    assert.equal(await child.join(), 0);
+  },
+);
 
-test("Process: a target the module does not export rejects start() and join() with a TypeError", async () => {
-  function square(x: number): number {
-    return x * x;
-  }
-  const child = new Process({ target: square, args: [2], module });
-  const error = await child.start().catch((e) => e);
-  assert.ok(error instanceof TypeError);
-  assert.match(error.message, /exports a different function under that name/);
-  assert.match(error.message, /"square"/);
-  assert.match(error.message, /pool_tasks\.ts/);
-  await assert.rejects(child.join(), TypeError);
-  assert.equal(child.exitCode, 1);
+testEachBackend(
+  "Process: a target the module does not export rejects start() and join() with a TypeError",
+  async (backend) => {
+    function square(x: number): number {
+      return x * x;
+    }
+    const child = new Process({ backend, target: square, args: [2], module });
+    const error = await child.start().catch((e) => e);
+    assert.ok(error instanceof TypeError);
+    assert.match(error.message, /exports a different function under that name/);
+    assert.match(error.message, /"square"/);
+    assert.match(error.message, /pool_tasks\.ts/);
+    await assert.rejects(child.join(), TypeError);
+    assert.equal(child.exitCode, 1);
 
-  function notThere(): void {}
-  const missing = new Process({ target: notThere, module });
-  missing.start(); // not awaited: join() reports it
-  await assert.rejects(missing.join(), /does not export it/);
+    function notThere(): void {}
+    const missing = new Process({ backend, target: notThere, module });
+    missing.start(); // not awaited: join() reports it
+    await assert.rejects(missing.join(), /does not export it/);
 
-  const byName = new Process({ target: "nope", module });
-  await assert.rejects(byName.start(), /Cannot run function "nope"/);
-});
+    const byName = new Process({ backend, target: "nope", module });
+    await assert.rejects(byName.start(), /Cannot run function "nope"/);
+  },
+);
 
-test("Process: creating a child while a child imports its task module fails instead of recursing", async () => {
-  const child = new Process({
-    target: "work",
-    module: new URL("../fixtures/pool_reentry.ts", import.meta.url),
-  });
-  const error = await child.start().catch((e) => e);
-  assert.ok(error instanceof RemoteError);
-  assert.match(error.message, /import\.meta\.main/);
-  assert.equal(child.exitCode, 1);
-});
+testEachBackend(
+  "Process: creating a child while a child imports its task module fails instead of recursing",
+  async (backend) => {
+    const child = new Process({
+      backend,
+      target: "work",
+      module: new URL("../fixtures/pool_reentry.ts", import.meta.url),
+    });
+    const error = await child.start().catch((e) => e);
+    assert.ok(error instanceof RemoteError);
+    assert.match(error.message, /import\.meta\.main/);
+    assert.equal(child.exitCode, 1);
+  },
+);
 
-test("Process: a task module that throws at import rejects start()", async () => {
-  const child = new Process({
-    target: "never",
-    module: new URL("../fixtures/pool_broken.ts", import.meta.url),
-  });
-  const error = await child.start().catch((e) => e);
-  assert.ok(error instanceof RemoteError);
-  assert.ok(error.cause instanceof SyntaxError);
-  assert.equal(error.message, "broken at import");
-});
+testEachBackend(
+  "Process: a task module that throws at import rejects start()",
+  async (backend) => {
+    const child = new Process({
+      backend,
+      target: "never",
+      module: new URL("../fixtures/pool_broken.ts", import.meta.url),
+    });
+    const error = await child.start().catch((e) => e);
+    assert.ok(error instanceof RemoteError);
+    assert.ok(error.cause instanceof SyntaxError);
+    assert.equal(error.message, "broken at import");
+  },
+);
 
 test("Process: shared objects in args work on the same memory", async () => {
   const total = new SharedValue("i", 10);
@@ -204,16 +271,20 @@ test("Process: shared objects in args work on the same memory", async () => {
   assert.equal(total.value, 16);
 });
 
-test("Process: args that cannot cross reject start() with the registry's TypeError", async () => {
-  const child = new Process({
-    target: "identity",
-    args: [{ callback: () => {} }],
-    module,
-  });
-  await assert.rejects(child.start(), /Cannot send args\[0\]\.callback/);
-  await assert.rejects(child.join(), TypeError);
-  assert.equal(child.exitCode, null);
-});
+testEachBackend(
+  "Process: args that cannot cross reject start() with the registry's TypeError",
+  async (backend) => {
+    const child = new Process({
+      backend,
+      target: "identity",
+      args: [{ callback: () => {} }],
+      module,
+    });
+    await assert.rejects(child.start(), /Cannot send args\[0\]\.callback/);
+    await assert.rejects(child.join(), TypeError);
+    assert.equal(child.exitCode, null);
+  },
+);
 
 test("Process: bad input is refused", async () => {
   assert.throws(
@@ -247,34 +318,55 @@ test("Process: bad input is refused", async () => {
   assert.equal(await child.join(), 0);
 });
 
-test("activeChildren() lists live children; currentProcess() names them inside", async () => {
-  assert.deepEqual(activeChildren(), []);
-  assert.equal(currentProcess().name, "MainProcess");
-  const child = new Process({ target: sleep, args: [60_000], module });
-  await child.start();
-  assert.deepEqual(activeChildren(), [child]);
-  const probe = new Process({ target: whoAmI, module, name: "probe" });
-  assert.equal(probe.name, "probe");
-  await probe.start();
-  await probe.join();
-  child.terminate();
-  await child.join();
-  assert.deepEqual(activeChildren(), []);
-  assert.match(
-    new Process({ target: add, args: [1, 2], module }).name,
-    /^Process-\d+$/,
-  );
-});
-
-test("Process: await using terminates a child still running", async () => {
-  let kept: Process | undefined;
-  {
-    await using child = new Process({ target: sleep, args: [60_000], module });
+testEachBackend(
+  "activeChildren() lists live children; currentProcess() names them inside",
+  async (backend) => {
+    assert.deepEqual(activeChildren(), []);
+    assert.equal(currentProcess().name, "MainProcess");
+    const child = new Process({
+      backend,
+      target: sleep,
+      args: [60_000],
+      module,
+    });
     await child.start();
-    kept = child;
-  }
-  assert.equal(kept.exitCode, -15);
-});
+    assert.deepEqual(activeChildren(), [child]);
+    const probe = new Process({
+      backend,
+      target: whoAmI,
+      module,
+      name: "probe",
+    });
+    assert.equal(probe.name, "probe");
+    await probe.start();
+    await probe.join();
+    child.terminate();
+    await child.join();
+    assert.deepEqual(activeChildren(), []);
+    assert.match(
+      new Process({ backend, target: add, args: [1, 2], module }).name,
+      /^Process-\d+$/,
+    );
+  },
+);
+
+testEachBackend(
+  "Process: await using terminates a child still running",
+  async (backend) => {
+    let kept: Process | undefined;
+    {
+      await using child = new Process({
+        backend,
+        target: sleep,
+        args: [60_000],
+        module,
+      });
+      await child.start();
+      kept = child;
+    }
+    assert.equal(kept.exitCode, -15);
+  },
+);
 
 test("Process: the inline backend runs the target on the caller's loop", async () => {
   let ran = 0;
@@ -291,13 +383,21 @@ test("Process: the inline backend runs the target on the caller's loop", async (
   assert.equal(failing.error?.remoteName, "RangeError");
 });
 
-test("Process.start() rejects with WorkerExitError when the child ends before the target runs", async () => {
-  const child = new Process({ target: sleep, args: [60_000], module });
-  const started = child.start();
-  child.terminate();
-  await assert.rejects(started, WorkerExitError);
-  assert.equal(await child.join(), -15);
-});
+testEachBackend(
+  "Process.start() rejects with WorkerExitError when the child ends before the target runs",
+  async (backend) => {
+    const child = new Process({
+      backend,
+      target: sleep,
+      args: [60_000],
+      module,
+    });
+    const started = child.start();
+    child.terminate();
+    await assert.rejects(started, WorkerExitError);
+    assert.equal(await child.join(), -15);
+  },
+);
 
 const config = new URL("../../deno.json", import.meta.url).pathname;
 const daemonMain = new URL("../fixtures/pool_daemon_main.ts", import.meta.url)
