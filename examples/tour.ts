@@ -182,6 +182,13 @@ async function imapWithProgress(): Promise<void> {
 }
 
 if (import.meta.main) {
+  if (Deno.permissions.querySync({ name: "run" }).state !== "granted") {
+    console.error(
+      "The tour starts each example with `deno run`: run it with `deno task demo`\n" +
+        "or `deno run --allow-read --allow-run examples/tour.ts`.",
+    );
+    Deno.exit(2);
+  }
   console.log(
     "@mp/multiprocessing: a tour of Python's multiprocessing in Deno\n",
   );
