@@ -27,7 +27,9 @@ const DEFAULT_BUFFER = 256 * 1024;
 /**
  * Creates a pipe (Python's `multiprocessing.Pipe`): two connected ends
  * that can each be passed into a Worker. Messages keep their order and
- * never interleave; a message of any size passes.
+ * never interleave; a message of any size passes. Needs no permission
+ * flag. Values go as bytes (the types `Queue` carries); a shared object
+ * cannot be sent through a pipe.
  *
  * @typeParam T The values sent.
  * @param options See `PipeOptions`.

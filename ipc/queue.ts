@@ -4,9 +4,9 @@
  * `JoinableQueue` and `SimpleQueue`.
  *
  * The three classes live in one file on purpose: the codec imports the
- * registry of shareable kinds, which imports `ipc/mod.ts`, so a subclass in
- * another file could be evaluated before `Queue` when a queue file is the
- * first module loaded.
+ * registry of shareable kinds, which imports this file (`_shareables.ts`),
+ * so a subclass in another file could be evaluated before `Queue` when
+ * that file is the first module loaded.
  *
  * @module
  */
@@ -156,7 +156,10 @@ let reviving: Ring | undefined;
  * Pass the queue itself into a Worker (as a task or `Process` argument, or
  * inside any message built with the package's transfer) and use it there.
  * `putSync` / `getSync` block the thread (allowed in Workers, and on Deno's
- * main thread, where they stall the event loop).
+ * main thread, where they stall the event loop). Needs no permission flag.
+ * A shared object (a `Lock`, another `Queue`, a `SharedArrayBuffer` …)
+ * cannot go through a queue, whose items are bytes: pass it to the Worker
+ * as a task or `Process` argument instead.
  *
  * @typeParam T The items' type.
  *
