@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { Pool, RemoteError, WorkerExitError } from "@mp/multiprocessing/pool";
 import { test } from "../_leak_check.ts";
+import { testEachBackend } from "./_backends.ts";
 import {
   countAndTag,
   countCall,
@@ -38,21 +39,24 @@ async function eventually(
   }
 }
 
-test("Pool: a task's exception rejects with RemoteError (class, message, stack, cause)", async () => {
-  await using pool = new Pool({ processes: 1, module });
-  const error = await rejection(pool.apply("fail", ["bad input"]));
-  assert.ok(error instanceof RemoteError);
-  assert.equal(error.remoteName, "RangeError");
-  assert.equal(error.message, "bad input");
-  assert.match(error.remoteStack, /at fail .*pool_tasks\.ts/);
-  assert.ok(error.cause instanceof RangeError);
-  assert.equal(((error.cause as Error).cause as Error).message, "inner");
-  const coded = await rejection(pool.apply("failCoded", ["c"]));
-  assert.equal(coded.remoteName, "CodedError");
-  assert.equal((coded.cause as { code: number }).code, 7);
-  const rejected = await rejection(pool.apply("rejectLater", ["async"]));
-  assert.equal(rejected.message, "async");
-});
+testEachBackend(
+  "Pool: a task's exception rejects with RemoteError (class, message, stack, cause)",
+  async (backend) => {
+    await using pool = new Pool({ backend, processes: 1, module });
+    const error = await rejection(pool.apply("fail", ["bad input"]));
+    assert.ok(error instanceof RemoteError);
+    assert.equal(error.remoteName, "RangeError");
+    assert.equal(error.message, "bad input");
+    assert.match(error.remoteStack, /at fail .*pool_tasks\.ts/);
+    assert.ok(error.cause instanceof RangeError);
+    assert.equal(((error.cause as Error).cause as Error).message, "inner");
+    const coded = await rejection(pool.apply("failCoded", ["c"]));
+    assert.equal(coded.remoteName, "CodedError");
+    assert.equal((coded.cause as { code: number }).code, 7);
+    const rejected = await rejection(pool.apply("rejectLater", ["async"]));
+    assert.equal(rejected.message, "async");
+  },
+);
 
 test("Pool: a dying worker fails only its running task; the rest of its batch runs elsewhere, once", async () => {
   await using pool = new Pool({ processes: 1, module });
@@ -78,41 +82,47 @@ test("Pool: a dying worker fails only its running task; the rest of its batch ru
   assert.ok(pool.stats.respawns >= 1);
 });
 
-test("Pool.imapUnordered(): a task calling Deno.exit(2) fails alone and the rest completes", async () => {
-  await using pool = new Pool({ processes: 2, module });
-  const items = Array.from({ length: 40 }, (_, i) => i);
-  const it = pool.imapUnordered(exitOn17, items);
-  const results: number[] = [];
-  const errors: unknown[] = [];
-  for (let i = 0; i < items.length; i++) {
-    try {
-      results.push((await it.next()).value);
-    } catch (error) {
-      errors.push(error);
+testEachBackend(
+  "Pool.imapUnordered(): a task calling Deno.exit(2) fails alone and the rest completes",
+  async (backend) => {
+    await using pool = new Pool({ backend, processes: 2, module });
+    const items = Array.from({ length: 40 }, (_, i) => i);
+    const it = pool.imapUnordered(exitOn17, items);
+    const results: number[] = [];
+    const errors: unknown[] = [];
+    for (let i = 0; i < items.length; i++) {
+      try {
+        results.push((await it.next()).value);
+      } catch (error) {
+        errors.push(error);
+      }
     }
-  }
-  assert.equal((await it.next()).done, true);
-  assert.deepEqual(
-    results.sort((a, b) => a - b),
-    items.filter((i) => i !== 17),
-  );
-  assert.equal(errors.length, 1);
-  assert.ok(errors[0] instanceof WorkerExitError);
-  assert.equal((errors[0] as WorkerExitError).exitCode, 2);
-});
+    assert.equal((await it.next()).done, true);
+    assert.deepEqual(
+      results.sort((a, b) => a - b),
+      items.filter((i) => i !== 17),
+    );
+    assert.equal(errors.length, 1);
+    assert.ok(errors[0] instanceof WorkerExitError);
+    assert.equal((errors[0] as WorkerExitError).exitCode, 2);
+  },
+);
 
-test("Pool: self.close() and an uncaught error in a task end its worker with WorkerExitError", async () => {
-  await using pool = new Pool({ processes: 1, module });
-  const closed = await rejection(pool.apply("closeSelf", []));
-  assert.ok(closed instanceof WorkerExitError);
-  assert.equal(closed.exitCode, 0);
-  const crashed = await rejection(pool.apply("crashLater", ["timer"]));
-  assert.ok(crashed instanceof WorkerExitError);
-  assert.equal(crashed.exitCode, 1);
-  assert.ok(crashed.cause instanceof RemoteError);
-  assert.equal((crashed.cause as RemoteError).message, "timer");
-  assert.equal(await pool.apply("add", [1, 2]), 3);
-});
+testEachBackend(
+  "Pool: self.close() and an uncaught error in a task end its worker with WorkerExitError",
+  async (backend) => {
+    await using pool = new Pool({ backend, processes: 1, module });
+    const closed = await rejection(pool.apply("closeSelf", []));
+    assert.ok(closed instanceof WorkerExitError);
+    assert.equal(closed.exitCode, 0);
+    const crashed = await rejection(pool.apply("crashLater", ["timer"]));
+    assert.ok(crashed instanceof WorkerExitError);
+    assert.equal(crashed.exitCode, 1);
+    assert.ok(crashed.cause instanceof RemoteError);
+    assert.equal((crashed.cause as RemoteError).message, "timer");
+    assert.equal(await pool.apply("add", [1, 2]), 3);
+  },
+);
 
 test("Pool: many workers dying under load lose and duplicate nothing", async () => {
   await using pool = new Pool({ processes: 2, module });
@@ -192,27 +202,42 @@ test("Pool: a worker stuck in synchronous code is reported in stats, not hidden"
   await eventually(() => pool.stats.stuckWorkers === 0, "the loop to end");
 });
 
-test("Pool: a failing initializer backs off, then fails the queued tasks with a clear error", async () => {
-  await using pool = new Pool({
-    processes: 2,
-    initializer: "failingSetup",
-    module,
-  });
-  const error = await rejection(pool.apply("add", [1, 2]));
-  assert.match(error.message, /pool workers failed to start \d+ times in a row/);
-  assert.ok(error.cause instanceof RemoteError);
-  assert.equal(error.cause.message, "cannot set up");
-  assert.ok(pool.stats.workers <= 2);
-  const again = await rejection(pool.apply("add", [1, 2]));
-  assert.match(again.message, /failed to start/); // retried, failed again
-});
+testEachBackend(
+  "Pool: a failing initializer backs off, then fails the queued tasks with a clear error",
+  async (backend) => {
+    await using pool = new Pool({
+      backend,
+      processes: 2,
+      initializer: "failingSetup",
+      module,
+    });
+    const error = await rejection(pool.apply("add", [1, 2]));
+    assert.match(
+      error.message,
+      /pool workers failed to start \d+ times in a row/,
+    );
+    assert.ok(error.cause instanceof RemoteError);
+    assert.equal(error.cause.message, "cannot set up");
+    assert.ok(pool.stats.workers <= 2);
+    const again = await rejection(pool.apply("add", [1, 2]));
+    assert.match(again.message, /failed to start/); // retried, failed again
+  },
+);
 
-test("Pool: an initializer the module does not export fails tasks with its TypeError", async () => {
-  await using pool = new Pool({ processes: 1, initializer: "nope", module });
-  const error = await rejection(pool.apply("add", [1, 2]));
-  assert.ok(error.cause instanceof TypeError);
-  assert.match(error.cause.message, /Cannot run function "nope"/);
-});
+testEachBackend(
+  "Pool: an initializer the module does not export fails tasks with its TypeError",
+  async (backend) => {
+    await using pool = new Pool({
+      backend,
+      processes: 1,
+      initializer: "nope",
+      module,
+    });
+    const error = await rejection(pool.apply("add", [1, 2]));
+    assert.ok(error.cause instanceof TypeError);
+    assert.match(error.cause.message, /Cannot run function "nope"/);
+  },
+);
 
 test("Pool: uneven task lengths on 2 workers all settle once (work stealing)", async () => {
   await using pool = new Pool({ processes: 2, module });

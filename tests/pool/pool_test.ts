@@ -9,6 +9,7 @@ import {
 import { Lock } from "@mp/multiprocessing/sync";
 import { SharedValue } from "@mp/multiprocessing/shared";
 import { test } from "../_leak_check.ts";
+import { testEachBackend } from "./_backends.ts";
 import {
   add,
   addInto,
@@ -21,176 +22,211 @@ import {
 
 const module = new URL("../fixtures/pool_tasks.ts", import.meta.url);
 
-test("Pool.apply() runs a function in a worker and types its result", async () => {
-  await using pool = new Pool({ processes: 2, module });
-  const sum: number = await pool.apply(add, [2, 3]);
-  assert.equal(sum, 5);
-  assert.equal(await pool.apply(squareLater, [4]), 16);
-  assert.equal(await pool.apply("add", [1, 1]), 2);
-  const big = new Map([[1, { deep: [1n, new Date(0)] }]]);
-  assert.deepEqual(await pool.apply(identity, [big]), big);
-});
+testEachBackend(
+  "Pool.apply() runs a function in a worker and types its result",
+  async (backend) => {
+    await using pool = new Pool({ backend, processes: 2, module });
+    const sum: number = await pool.apply(add, [2, 3]);
+    assert.equal(sum, 5);
+    assert.equal(await pool.apply(squareLater, [4]), 16);
+    assert.equal(await pool.apply("add", [1, 1]), 2);
+    const big = new Map([[1, { deep: [1n, new Date(0)] }]]);
+    assert.deepEqual(await pool.apply(identity, [big]), big);
+  },
+);
 
-test("Pool.applyAsync() returns an AsyncResult with Python's methods and callbacks", async () => {
-  await using pool = new Pool({ processes: 2, module });
-  const values: number[] = [];
-  const errors: unknown[] = [];
-  const ok = pool.applyAsync(square, [5], { callback: (v) => values.push(v) });
-  const bad = pool.applyAsync(fail, ["no"], {
-    errorCallback: (e) => errors.push(e),
-  });
-  assert.ok(ok instanceof AsyncResult);
-  assert.throws(() => ok.successful(), /not ready/);
-  assert.equal(await ok.get({ timeout: 30_000 }), 25);
-  await bad.wait();
-  assert.equal(ok.ready(), true);
-  assert.equal(ok.successful(), true);
-  assert.equal(bad.successful(), false);
-  await assert.rejects(bad.get(), RemoteError);
-  await new Promise((resolve) => setTimeout(resolve, 0));
-  assert.deepEqual(values, [25]);
-  assert.equal(errors.length, 1);
-  assert.equal(await ok, 25);
-  const slow = pool.applyAsync("sleep", [200]);
-  await assert.rejects(slow.get({ timeout: 1 }), { name: "TimeoutError" });
-  assert.equal(await slow, "slept");
-});
+testEachBackend(
+  "Pool.applyAsync() returns an AsyncResult with Python's methods and callbacks",
+  async (backend) => {
+    await using pool = new Pool({ backend, processes: 2, module });
+    const values: number[] = [];
+    const errors: unknown[] = [];
+    const ok = pool.applyAsync(square, [5], {
+      callback: (v) => values.push(v),
+    });
+    const bad = pool.applyAsync(fail, ["no"], {
+      errorCallback: (e) => errors.push(e),
+    });
+    assert.ok(ok instanceof AsyncResult);
+    assert.throws(() => ok.successful(), /not ready/);
+    assert.equal(await ok.get({ timeout: 30_000 }), 25);
+    await bad.wait();
+    assert.equal(ok.ready(), true);
+    assert.equal(ok.successful(), true);
+    assert.equal(bad.successful(), false);
+    await assert.rejects(bad.get(), RemoteError);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    assert.deepEqual(values, [25]);
+    assert.equal(errors.length, 1);
+    assert.equal(await ok, 25);
+    const slow = pool.applyAsync("sleep", [200]);
+    await assert.rejects(slow.get({ timeout: 1 }), { name: "TimeoutError" });
+    assert.equal(await slow, "slept");
+  },
+);
 
-test("Pool.map() and starmap() return results in order; the default chunking covers every item", async () => {
-  await using pool = new Pool({ processes: 2, module });
-  const xs = Array.from({ length: 1000 }, (_, i) => i);
-  assert.deepEqual(await pool.map(square, xs), xs.map((x) => x * x));
-  assert.deepEqual(
-    await pool.map(square, xs, { chunksize: 7 }),
-    xs.map((x) => x * x),
-  );
-  assert.deepEqual(await pool.map(squareLater, [1, 2, 3]), [1, 4, 9]);
-  assert.deepEqual(await pool.map(square, []), []);
-  assert.deepEqual(await pool.starmap(add, [[1, 2], [3, 4], [5, 6]]), [
-    3,
-    7,
-    11,
-  ]);
-  async function* gen() {
-    yield 2;
-    yield 3;
-  }
-  assert.deepEqual(await pool.map(square, gen()), [4, 9]);
-  assert.deepEqual(await pool.map(square, new Set([4, 5])), [16, 25]);
-  const typed: number[] = await pool.map(square, [1]);
-  assert.deepEqual(typed, [1]);
-});
+testEachBackend(
+  "Pool.map() and starmap() return results in order; the default chunking covers every item",
+  async (backend) => {
+    await using pool = new Pool({ backend, processes: 2, module });
+    const xs = Array.from({ length: 1000 }, (_, i) => i);
+    assert.deepEqual(await pool.map(square, xs), xs.map((x) => x * x));
+    assert.deepEqual(
+      await pool.map(square, xs, { chunksize: 7 }),
+      xs.map((x) => x * x),
+    );
+    assert.deepEqual(await pool.map(squareLater, [1, 2, 3]), [1, 4, 9]);
+    assert.deepEqual(await pool.map(square, []), []);
+    assert.deepEqual(await pool.starmap(add, [[1, 2], [3, 4], [5, 6]]), [
+      3,
+      7,
+      11,
+    ]);
+    async function* gen() {
+      yield 2;
+      yield 3;
+    }
+    assert.deepEqual(await pool.map(square, gen()), [4, 9]);
+    assert.deepEqual(await pool.map(square, new Set([4, 5])), [16, 25]);
+    const typed: number[] = await pool.map(square, [1]);
+    assert.deepEqual(typed, [1]);
+  },
+);
 
-test("Pool.mapAsync() and starmapAsync() return AsyncResults", async () => {
-  await using pool = new Pool({ processes: 2, module });
-  let seen: number[] = [];
-  const mapped = pool.mapAsync(square, [1, 2, 3], {
-    callback: (v) => seen = v,
-  });
-  assert.deepEqual(await mapped.get(), [1, 4, 9]);
-  assert.deepEqual(await pool.starmapAsync(add, [[1, 2]]), [3]);
-  await new Promise((resolve) => setTimeout(resolve, 0));
-  assert.deepEqual(seen, [1, 4, 9]);
-});
+testEachBackend(
+  "Pool.mapAsync() and starmapAsync() return AsyncResults",
+  async (backend) => {
+    await using pool = new Pool({ backend, processes: 2, module });
+    let seen: number[] = [];
+    const mapped = pool.mapAsync(square, [1, 2, 3], {
+      callback: (v) => seen = v,
+    });
+    assert.deepEqual(await mapped.get(), [1, 4, 9]);
+    assert.deepEqual(await pool.starmapAsync(add, [[1, 2]]), [3]);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    assert.deepEqual(seen, [1, 4, 9]);
+  },
+);
 
-test("Pool.map() reports progress and rejects with the first item's error", async () => {
-  await using pool = new Pool({ processes: 2, module });
-  const progress: [number, number | undefined][] = [];
-  await pool.map(square, [1, 2, 3, 4], {
-    chunksize: 2,
-    onProgress: (done, total) => progress.push([done, total]),
-  });
-  assert.deepEqual(progress.map(([d]) => d).sort(), [2, 4]);
-  assert.ok(progress.every(([, total]) => total === 4));
-  const error = await pool.map("maybeFail", [1, 2, 3, 4], { chunksize: 4 })
-    .catch((e) => e);
-  assert.ok(error instanceof RemoteError);
-  assert.equal(error.message, "bad 3");
-  assert.deepEqual(await pool.map(square, [3]), [9]); // still serving
-});
+testEachBackend(
+  "Pool.map() reports progress and rejects with the first item's error",
+  async (backend) => {
+    await using pool = new Pool({ backend, processes: 2, module });
+    const progress: [number, number | undefined][] = [];
+    await pool.map(square, [1, 2, 3, 4], {
+      chunksize: 2,
+      onProgress: (done, total) => progress.push([done, total]),
+    });
+    assert.deepEqual(progress.map(([d]) => d).sort(), [2, 4]);
+    assert.ok(progress.every(([, total]) => total === 4));
+    const error = await pool.map("maybeFail", [1, 2, 3, 4], { chunksize: 4 })
+      .catch((e) => e);
+    assert.ok(error instanceof RemoteError);
+    assert.equal(error.message, "bad 3");
+    assert.deepEqual(await pool.map(square, [3]), [9]); // still serving
+  },
+);
 
-test("Pool.imap() yields in order and imapUnordered() as completed", async () => {
-  await using pool = new Pool({ processes: 2, module });
-  const ordered: number[] = [];
-  for await (const v of pool.imap("sleep", [60, 1, 30, 1])) {
-    ordered.push(v as unknown as number);
-  }
-  assert.deepEqual(ordered, ["slept", "slept", "slept", "slept"]);
-  const xs = Array.from({ length: 50 }, (_, i) => i);
-  const inOrder: number[] = [];
-  for await (const v of pool.imap(square, xs, { chunksize: 3 })) {
-    inOrder.push(v);
-  }
-  assert.deepEqual(inOrder, xs.map((x) => x * x));
-  const any: number[] = [];
-  for await (const v of pool.imapUnordered(square, xs)) any.push(v);
-  assert.deepEqual(any.sort((a, b) => a - b), xs.map((x) => x * x));
-});
+testEachBackend(
+  "Pool.imap() yields in order and imapUnordered() as completed",
+  async (backend) => {
+    await using pool = new Pool({ backend, processes: 2, module });
+    const ordered: number[] = [];
+    for await (const v of pool.imap("sleep", [60, 1, 30, 1])) {
+      ordered.push(v as unknown as number);
+    }
+    assert.deepEqual(ordered, ["slept", "slept", "slept", "slept"]);
+    const xs = Array.from({ length: 50 }, (_, i) => i);
+    const inOrder: number[] = [];
+    for await (const v of pool.imap(square, xs, { chunksize: 3 })) {
+      inOrder.push(v);
+    }
+    assert.deepEqual(inOrder, xs.map((x) => x * x));
+    const any: number[] = [];
+    for await (const v of pool.imapUnordered(square, xs)) any.push(v);
+    assert.deepEqual(any.sort((a, b) => a - b), xs.map((x) => x * x));
+  },
+);
 
-test("Pool.imap() over an endless async generator stops early without leaks", async () => {
-  await using pool = new Pool({ processes: 2, module });
-  let produced = 0;
-  let finalized = false;
-  async function* naturals() {
-    try {
-      for (let n = 0;; n++) {
-        produced++;
-        yield n;
+testEachBackend(
+  "Pool.imap() over an endless async generator stops early without leaks",
+  async (backend) => {
+    await using pool = new Pool({ backend, processes: 2, module });
+    let produced = 0;
+    let finalized = false;
+    async function* naturals() {
+      try {
+        for (let n = 0;; n++) {
+          produced++;
+          yield n;
+        }
+      } finally {
+        finalized = true;
       }
-    } finally {
-      finalized = true;
     }
-  }
-  const out: number[] = [];
-  for await (const v of pool.imap(inc, naturals())) {
-    out.push(v);
-    if (out.length === 300) break;
-  }
-  assert.deepEqual(out, Array.from({ length: 300 }, (_, i) => i + 1));
-  assert.equal(finalized, true);
-  assert.ok(produced < 300 + 2 * 64 + 2, `read ${produced} items ahead`);
-  assert.equal(await pool.apply(inc, [1]), 2);
-});
-
-test("Pool.imap() keeps going past a failed item, as Python's next() does", async () => {
-  await using pool = new Pool({ processes: 2, module });
-  const it = pool.imap("maybeFail", [1, 2, 3, 4, 5]);
-  const seen: (number | string)[] = [];
-  for (let i = 0; i < 5; i++) {
-    try {
-      seen.push((await it.next()).value as number);
-    } catch (error) {
-      seen.push((error as Error).message);
+    const out: number[] = [];
+    for await (const v of pool.imap(inc, naturals())) {
+      out.push(v);
+      if (out.length === 300) break;
     }
-  }
-  assert.deepEqual(seen, [1, 2, "bad 3", 4, 5]);
-  assert.equal((await it.next()).done, true);
-});
+    assert.deepEqual(out, Array.from({ length: 300 }, (_, i) => i + 1));
+    assert.equal(finalized, true);
+    assert.ok(produced < 300 + 2 * 64 + 2, `read ${produced} items ahead`);
+    assert.equal(await pool.apply(inc, [1]), 2);
+  },
+);
 
-test("Pool: abort mid-map rejects with the reason and the pool serves on", async () => {
-  await using pool = new Pool({ processes: 2, module });
-  const controller = new AbortController();
-  const mapped = pool.map("sleep", Array(20).fill(200), {
-    chunksize: 1,
-    signal: controller.signal,
-  });
-  setTimeout(() => controller.abort(new Error("enough")), 50);
-  await assert.rejects(mapped, /enough/);
-  assert.deepEqual(await pool.map(square, [2]), [4]);
-  const aborted = AbortSignal.abort(new Error("before"));
-  await assert.rejects(pool.map(square, [1], { signal: aborted }), /before/);
-  await assert.rejects(pool.apply(square, [1], { signal: aborted }), /before/);
-});
+testEachBackend(
+  "Pool.imap() keeps going past a failed item, as Python's next() does",
+  async (backend) => {
+    await using pool = new Pool({ backend, processes: 2, module });
+    const it = pool.imap("maybeFail", [1, 2, 3, 4, 5]);
+    const seen: (number | string)[] = [];
+    for (let i = 0; i < 5; i++) {
+      try {
+        seen.push((await it.next()).value as number);
+      } catch (error) {
+        seen.push((error as Error).message);
+      }
+    }
+    assert.deepEqual(seen, [1, 2, "bad 3", 4, 5]);
+    assert.equal((await it.next()).done, true);
+  },
+);
 
-test("Pool.apply({ timeout }) rejects with TimeoutError and replaces the worker", async () => {
-  await using pool = new Pool({ processes: 1, module });
-  assert.equal(await pool.apply(add, [1, 1]), 2); // the worker is up
-  await assert.rejects(pool.apply("sleep", [60_000], { timeout: 50 }), {
-    name: "TimeoutError",
-  });
-  assert.equal(await pool.apply(add, [1, 1]), 2);
-  assert.ok(pool.stats.respawns >= 1);
-});
+testEachBackend(
+  "Pool: abort mid-map rejects with the reason and the pool serves on",
+  async (backend) => {
+    await using pool = new Pool({ backend, processes: 2, module });
+    const controller = new AbortController();
+    const mapped = pool.map("sleep", Array(20).fill(200), {
+      chunksize: 1,
+      signal: controller.signal,
+    });
+    setTimeout(() => controller.abort(new Error("enough")), 50);
+    await assert.rejects(mapped, /enough/);
+    assert.deepEqual(await pool.map(square, [2]), [4]);
+    const aborted = AbortSignal.abort(new Error("before"));
+    await assert.rejects(pool.map(square, [1], { signal: aborted }), /before/);
+    await assert.rejects(
+      pool.apply(square, [1], { signal: aborted }),
+      /before/,
+    );
+  },
+);
+
+testEachBackend(
+  "Pool.apply({ timeout }) rejects with TimeoutError and replaces the worker",
+  async (backend) => {
+    await using pool = new Pool({ backend, processes: 1, module });
+    assert.equal(await pool.apply(add, [1, 1]), 2); // the worker is up
+    await assert.rejects(pool.apply("sleep", [60_000], { timeout: 50 }), {
+      name: "TimeoutError",
+    });
+    assert.equal(await pool.apply(add, [1, 1]), 2);
+    assert.ok(pool.stats.respawns >= 1);
+  },
+);
 
 test("Pool: shared objects cross into tasks (Python's Value + Lock seed)", async () => {
   await using pool = new Pool({ processes: 2, module });
@@ -202,106 +238,126 @@ test("Pool: shared objects cross into tasks (Python's Value + Lock seed)", async
   assert.equal(lock.locked(), false);
 });
 
-test("Pool: close() drains the queue, join() waits, submit after close fails", async () => {
-  const pool = new Pool({ processes: 2, module });
-  await assert.rejects(pool.join(), /still running/);
-  const pending = pool.map("sleep", [20, 20, 20]);
-  pool.close();
-  pool.close(); // idempotent
-  await assert.rejects(pool.apply(add, [1, 2]), PoolClosedError);
-  assert.throws(() => pool.imap(square, [1]), PoolClosedError);
-  await pool.join();
-  assert.deepEqual(await pending, ["slept", "slept", "slept"]);
-  assert.equal(pool.stats.workers, 0);
-});
+testEachBackend(
+  "Pool: close() drains the queue, join() waits, submit after close fails",
+  async (backend) => {
+    const pool = new Pool({ backend, processes: 2, module });
+    await assert.rejects(pool.join(), /still running/);
+    const pending = pool.map("sleep", [20, 20, 20]);
+    pool.close();
+    pool.close(); // idempotent
+    await assert.rejects(pool.apply(add, [1, 2]), PoolClosedError);
+    assert.throws(() => pool.imap(square, [1]), PoolClosedError);
+    await pool.join();
+    assert.deepEqual(await pending, ["slept", "slept", "slept"]);
+    assert.equal(pool.stats.workers, 0);
+  },
+);
 
-test("Pool.terminate() rejects every pending task with PoolClosedError", async () => {
-  const pool = new Pool({ processes: 1, module });
-  const running = pool.apply("sleep", [60_000]);
-  const queued = pool.apply(add, [1, 2]);
-  await new Promise((resolve) => setTimeout(resolve, 50));
-  pool.terminate();
-  await assert.rejects(running, PoolClosedError);
-  await assert.rejects(queued, PoolClosedError);
-  await pool.join();
-  await assert.rejects(pool.apply(add, [1, 2]), PoolClosedError);
-});
+testEachBackend(
+  "Pool.terminate() rejects every pending task with PoolClosedError",
+  async (backend) => {
+    const pool = new Pool({ backend, processes: 1, module });
+    const running = pool.apply("sleep", [60_000]);
+    const queued = pool.apply(add, [1, 2]);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    pool.terminate();
+    await assert.rejects(running, PoolClosedError);
+    await assert.rejects(queued, PoolClosedError);
+    await pool.join();
+    await assert.rejects(pool.apply(add, [1, 2]), PoolClosedError);
+  },
+);
 
-test("Pool: await using closes and drains", async () => {
+testEachBackend("Pool: await using closes and drains", async (backend) => {
   let pending: Promise<number> | undefined;
   {
-    await using pool = new Pool({ processes: 1, module });
+    await using pool = new Pool({ backend, processes: 1, module });
     pending = pool.apply("squareLater", [3]) as Promise<number>;
   }
   assert.equal(await pending, 9);
 });
 
-test("Pool: maxQueue rejects apply() with PoolFullError and makes map() wait", async () => {
-  await using pool = new Pool({ processes: 1, maxQueue: 1, module });
-  const a = pool.apply("sleep", [50]);
-  const b = pool.apply("sleep", [50]);
-  await assert.rejects(pool.apply("sleep", [50]), PoolFullError);
-  assert.deepEqual(await Promise.all([a, b]), ["slept", "slept"]);
-  const xs = Array.from({ length: 30 }, (_, i) => i);
-  assert.deepEqual(
-    await pool.map(square, xs, { chunksize: 1 }),
-    xs.map((x) => x * x),
-  );
-});
+testEachBackend(
+  "Pool: maxQueue rejects apply() with PoolFullError and makes map() wait",
+  async (backend) => {
+    await using pool = new Pool({ backend, processes: 1, maxQueue: 1, module });
+    const a = pool.apply("sleep", [50]);
+    const b = pool.apply("sleep", [50]);
+    await assert.rejects(pool.apply("sleep", [50]), PoolFullError);
+    assert.deepEqual(await Promise.all([a, b]), ["slept", "slept"]);
+    const xs = Array.from({ length: 30 }, (_, i) => i);
+    assert.deepEqual(
+      await pool.map(square, xs, { chunksize: 1 }),
+      xs.map((x) => x * x),
+    );
+  },
+);
 
-test("Pool: initializer runs once per worker before its tasks", async () => {
-  await using pool = new Pool({
-    processes: 2,
-    module,
-    initializer: "setup",
-    initargs: ["ready"],
-  });
-  const states = await pool.map("initState", [1, 2, 3, 4, 5, 6]) as [
-    unknown,
-    number,
-  ][];
-  for (const [value, count] of states) {
-    assert.equal(value, "ready");
-    assert.equal(count, 1);
-  }
-});
+testEachBackend(
+  "Pool: initializer runs once per worker before its tasks",
+  async (backend) => {
+    await using pool = new Pool({
+      backend,
+      processes: 2,
+      module,
+      initializer: "setup",
+      initargs: ["ready"],
+    });
+    const states = await pool.map("initState", [1, 2, 3, 4, 5, 6]) as [
+      unknown,
+      number,
+    ][];
+    for (const [value, count] of states) {
+      assert.equal(value, "ready");
+      assert.equal(count, 1);
+    }
+  },
+);
 
-test("Pool: minProcesses and idleTimeout grow and shrink the workers", async () => {
-  await using pool = new Pool({
-    processes: 2,
-    minProcesses: 0,
-    idleTimeout: 20,
-    module,
-  });
-  assert.equal(pool.stats.workers, 0);
-  assert.deepEqual(await pool.map("sleep", [30, 30], { chunksize: 1 }), [
-    "slept",
-    "slept",
-  ]);
-  assert.ok(pool.stats.workers >= 1);
-  const deadline = Date.now() + 20_000;
-  while (pool.stats.workers > 0 && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  assert.equal(pool.stats.workers, 0);
-  assert.equal(await pool.apply(add, [2, 2]), 4);
-});
+testEachBackend(
+  "Pool: minProcesses and idleTimeout grow and shrink the workers",
+  async (backend) => {
+    await using pool = new Pool({
+      backend,
+      processes: 2,
+      minProcesses: 0,
+      idleTimeout: 20,
+      module,
+    });
+    assert.equal(pool.stats.workers, 0);
+    assert.deepEqual(await pool.map("sleep", [30, 30], { chunksize: 1 }), [
+      "slept",
+      "slept",
+    ]);
+    assert.ok(pool.stats.workers >= 1);
+    const deadline = Date.now() + 20_000;
+    while (pool.stats.workers > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.equal(pool.stats.workers, 0);
+    assert.equal(await pool.apply(add, [2, 2]), 4);
+  },
+);
 
-test("Pool.stats counts tasks and reports latencies", async () => {
-  await using pool = new Pool({ processes: 2, module });
-  await pool.map(square, [1, 2, 3], { chunksize: 1 });
-  await pool.apply(fail, ["x"]).catch(() => {});
-  const stats = pool.stats;
-  assert.equal(stats.completed, 3);
-  assert.equal(stats.failed, 1);
-  assert.equal(stats.queued, 0);
-  assert.equal(stats.running, 0);
-  assert.equal(stats.workers, 2);
-  assert.equal(stats.stuckWorkers, 0);
-  assert.ok(stats.runTime.p50 >= 0 && stats.runTime.p99 >= stats.runTime.p50);
-  assert.ok(stats.waitTime.p50 >= 0);
-  assert.ok(stats.utilization >= 0 && stats.utilization <= 1);
-});
+testEachBackend(
+  "Pool.stats counts tasks and reports latencies",
+  async (backend) => {
+    await using pool = new Pool({ backend, processes: 2, module });
+    await pool.map(square, [1, 2, 3], { chunksize: 1 });
+    await pool.apply(fail, ["x"]).catch(() => {});
+    const stats = pool.stats;
+    assert.equal(stats.completed, 3);
+    assert.equal(stats.failed, 1);
+    assert.equal(stats.queued, 0);
+    assert.equal(stats.running, 0);
+    assert.equal(stats.workers, 2);
+    assert.equal(stats.stuckWorkers, 0);
+    assert.ok(stats.runTime.p50 >= 0 && stats.runTime.p99 >= stats.runTime.p50);
+    assert.ok(stats.waitTime.p50 >= 0);
+    assert.ok(stats.utilization >= 0 && stats.utilization <= 1);
+  },
+);
 
 test("Pool: the inline backend runs the same API on the caller's loop", async () => {
   await using pool = new Pool({ processes: 2, backend: "inline" });
