@@ -81,16 +81,16 @@ export class BlockingConnection {
     if (settled || !signal.aborted) {
       return { value: await reply, aborted: signal.aborted };
     }
-    const done = reply.then(() => {}, () => {});
+    const answered = new AbortController();
+    const done = reply.then(() => {}, () => {}).finally(() => answered.abort());
     for (let round = 0; !settled; round++) {
       const n = await this.#unblock(round > 0);
       if (!settled) {
-        await Promise.race([
-          done,
-          pause(n > 0 ? 1000 : 50 * Math.min(round + 1, 10)),
-        ]);
+        const wait = n > 0 ? 1000 : 50 * Math.min(round + 1, 10);
+        await pause(wait, answered.signal);
       }
     }
+    await done;
     return { value: await reply, aborted: true };
   }
 

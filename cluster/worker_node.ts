@@ -1,0 +1,410 @@
+/**
+ * `WorkerNode`: one machine's share of a `ClusterPool`'s work.
+ *
+ * @module
+ */
+import type { Buffer } from "node:buffer";
+import type { Backend } from "../pool/backend.ts";
+import { BlockingConnection } from "./_blocking.ts";
+import { Flusher } from "./_node_flush.ts";
+import { Reclaimer } from "./_node_reclaim.ts";
+import { type NodeRunner, startRunner } from "./_node_runner.ts";
+import { closeRedis, type Connected, openRedis } from "./_redis_client.ts";
+import {
+  checkPoolName,
+  ensureGroup,
+  GROUP,
+  type Outcome,
+  parseTask,
+  type PoolKeys,
+  poolKeys,
+  type TaskEntry,
+} from "./_task_wire.ts";
+import { pause } from "./_wait_scope.ts";
+import type { RedisTarget } from "./redis_connection.ts";
+
+/** Options of `WorkerNode.start()`. */
+export interface WorkerNodeOptions {
+  /**
+   * The module exporting the task functions: a URL, or a path resolved
+   * against the working directory. It must be the same code the callers
+   * import: a function whose source differs is refused.
+   */
+  module: string | URL;
+  /** Where Redis is. Default `"redis://127.0.0.1:6379"`. */
+  redis?: RedisTarget;
+  /** The cluster pool to serve (`ClusterPoolOptions.name`). Default `"default"`. */
+  name?: string;
+  /** Workers of the node's local `Pool`. Default `navigator.hardwareConcurrency`. */
+  processes?: number;
+  /** Backend of the local `Pool`. Default `"worker"`. */
+  backend?: Backend;
+  /**
+   * Task entries (chunks) the node holds at once, running or queued on its
+   * local pool. Default `processes × 2`.
+   */
+  prefetch?: number;
+  /**
+   * Milliseconds a task entry may go untouched before another node takes
+   * it over. A live node touches its running entries every third of this,
+   * so only a dead (or frozen) node loses them. Use the same value on every
+   * node. Default `30_000`.
+   */
+  visibilityTimeout?: number;
+  /** This node's consumer name in the group. Default `node-<pid>-<random>`. */
+  consumer?: string;
+}
+
+/** What a node has done, counted in items (a chunk holds several). */
+export interface WorkerNodeStats {
+  /** Task entries held now. */
+  running: number;
+  /** Items that succeeded. */
+  completed: number;
+  /** Items that failed on their last attempt (each is a dead letter). */
+  failed: number;
+  /** Failed items put back for another attempt. */
+  retried: number;
+  /** Items sent to the dead-letter stream. */
+  deadLettered: number;
+  /** Task entries taken over from nodes that stopped answering. */
+  reclaimed: number;
+}
+
+function positive(
+  what: string,
+  value: number | undefined,
+  fallback: number,
+): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
+    throw new RangeError(
+      `Cannot start WorkerNode as ${what} must be an integer >= 1: received ${
+        String(value)
+      }`,
+    );
+  }
+  return value;
+}
+
+/**
+ * A worker node: claims task entries of a `ClusterPool` from the Redis
+ * stream's consumer group, runs their items on a local `Pool`, and
+ * acknowledges each entry in the same `MULTI` that writes its results.
+ * Failed items are retried (as new entries) until the caller's
+ * `maxAttempts`, then written to the dead-letter stream. Entries of nodes
+ * that died are taken over after `visibilityTimeout` (`XAUTOCLAIM`).
+ *
+ * The command-line form is `cluster/worker.ts`. Needs `--allow-net`,
+ * `--allow-env` and `--allow-read` (for the task module).
+ *
+ * @example Needs a Redis on 127.0.0.1:6379, hence `ignore`
+ * ```ts ignore
+ * import { ClusterPool, WorkerNode } from "@mp/multiprocessing/cluster";
+ * import assert from "node:assert/strict";
+ *
+ * const module = new URL("../tests/fixtures/cluster_tasks.ts", import.meta.url);
+ * await using node = await WorkerNode.start({ module, processes: 2 });
+ * await using pool = await ClusterPool.connect();
+ * assert.deepEqual(await pool.map("square", [1, 2, 3]), [1, 4, 9]);
+ * ```
+ */
+export class WorkerNode implements AsyncDisposable {
+  readonly #consumer: string;
+  readonly #keys: PoolKeys;
+  readonly #conn: Connected;
+  readonly #blocking: BlockingConnection;
+  readonly #runner: NodeRunner;
+  readonly #prefetch: number;
+  readonly #flusher: Flusher;
+  readonly #reclaimer: Reclaimer;
+  readonly #running = new Set<string>();
+  readonly #stopController = new AbortController();
+  #roomWaiters: (() => void)[] = [];
+  #loop: Promise<void> = Promise.resolve();
+  #stopping: Promise<void> | undefined;
+
+  private constructor(
+    consumer: string,
+    keys: PoolKeys,
+    conn: Connected,
+    blocking: BlockingConnection,
+    runner: NodeRunner,
+    prefetch: number,
+    visibilityTimeout: number,
+  ) {
+    this.#consumer = consumer;
+    this.#keys = keys;
+    this.#conn = conn;
+    this.#blocking = blocking;
+    this.#runner = runner;
+    this.#prefetch = prefetch;
+    this.#flusher = new Flusher(
+      conn.redis,
+      keys,
+      consumer,
+      (ids) => this.#flushed(ids),
+    );
+    this.#reclaimer = new Reclaimer(
+      conn.redis,
+      keys,
+      consumer,
+      visibilityTimeout,
+      {
+        running: () => [...this.#running],
+        room: () => this.#room(),
+        start: (id, fields, deliveries) => this.#start(id, fields, deliveries),
+      },
+    );
+  }
+
+  /**
+   * Starts a node: imports the task module, starts the local pool,
+   * connects to Redis and begins claiming work.
+   *
+   * @param options The task module, Redis, and the node's sizes.
+   * @returns The running node.
+   * @throws {TypeError} when an option has the wrong type or the module
+   * cannot be imported.
+   * @throws {RangeError} when a count or duration is out of range.
+   * @throws {RedisConnectionError} when Redis cannot be reached.
+   *
+   * @example Needs a Redis on 127.0.0.1:6379, hence `ignore`
+   * ```ts ignore
+   * import { WorkerNode } from "@mp/multiprocessing/cluster";
+   * import assert from "node:assert/strict";
+   *
+   * const node = await WorkerNode.start({
+   *   module: new URL("../tests/fixtures/cluster_tasks.ts", import.meta.url),
+   *   redis: { url: "redis://127.0.0.1:6379", password: "s3cret" },
+   *   processes: 1,
+   *   visibilityTimeout: 10_000,
+   * });
+   * assert.equal(node.stats.running, 0);
+   * await node.stop();
+   * ```
+   */
+  static async start(options: WorkerNodeOptions): Promise<WorkerNode> {
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(
+        `Cannot start WorkerNode as options must be an object: received ${
+          String(options)
+        }`,
+      );
+    }
+    const name = checkPoolName(options.name ?? "default", "start WorkerNode");
+    const processes = positive(
+      "processes",
+      options.processes,
+      navigator.hardwareConcurrency || 1,
+    );
+    const prefetch = positive("prefetch", options.prefetch, processes * 2);
+    const visibilityTimeout = positive(
+      "visibilityTimeout",
+      options.visibilityTimeout,
+      30_000,
+    );
+    const consumer = options.consumer ??
+      `node-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
+    if (typeof consumer !== "string" || consumer === "") {
+      throw new TypeError(
+        `Cannot start WorkerNode as consumer must be a non-empty string: received ${
+          String(consumer)
+        }`,
+      );
+    }
+    const keys = poolKeys(name);
+    const runner = await startRunner({
+      module: options.module,
+      processes,
+      backend: options.backend ?? "worker",
+    });
+    let conn: Connected | undefined;
+    try {
+      const what = `WorkerNode "${consumer}"`;
+      conn = await openRedis(options.redis, what, `mp-node-${consumer}`);
+      const blocking = await BlockingConnection.open(
+        options.redis,
+        what,
+        conn.redis,
+      );
+      await ensureGroup(conn.redis, keys.tasks);
+      const node = new WorkerNode(
+        consumer,
+        keys,
+        conn,
+        blocking,
+        runner,
+        prefetch,
+        visibilityTimeout,
+      );
+      node.#reclaimer.start();
+      node.#loop = node.#readLoop();
+      return node;
+    } catch (error) {
+      if (conn !== undefined) await closeRedis(conn.redis);
+      await runner.close();
+      throw error;
+    }
+  }
+
+  /** This node's consumer name in the group. */
+  get consumer(): string {
+    return this.#consumer;
+  }
+
+  /** The task module's URL. */
+  get module(): string {
+    return this.#runner.module;
+  }
+
+  /** What the node has done so far. */
+  get stats(): WorkerNodeStats {
+    return {
+      running: this.#running.size,
+      ...this.#flusher.counts,
+      reclaimed: this.#reclaimer.reclaimed,
+    };
+  }
+
+  /**
+   * Stops claiming work, finishes and acknowledges what it holds, leaves
+   * the group and closes the local pool and the connections. Idempotent.
+   *
+   * @returns Once everything is closed.
+   */
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  /** Same as `stop()`, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
+  }
+
+  async #stop(): Promise<void> {
+    this.#stopController.abort();
+    this.#wake();
+    await this.#loop;
+    await this.#reclaimer.stop();
+    while (this.#running.size > 0) {
+      await new Promise<void>((resolve) => this.#roomWaiters.push(resolve));
+    }
+    await this.#flusher.idle();
+    await this.#runner.close();
+    await this.#conn.redis.xgroup(
+      "DELCONSUMER",
+      this.#keys.tasks,
+      GROUP,
+      this.#consumer,
+    ).catch(() => {});
+    await this.#blocking.close();
+    await closeRedis(this.#conn.redis);
+  }
+
+  #room(): number {
+    return this.#stopController.signal.aborted
+      ? 0
+      : this.#prefetch - this.#running.size;
+  }
+
+  #wake(): void {
+    const waiters = this.#roomWaiters;
+    this.#roomWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  #flushed(ids: string[]): void {
+    for (const id of ids) this.#running.delete(id);
+    this.#wake();
+  }
+
+  async #readLoop(): Promise<void> {
+    const signal = this.#stopController.signal;
+    while (!signal.aborted) {
+      const room = this.#room();
+      if (room <= 0) {
+        await new Promise<void>((resolve) => this.#roomWaiters.push(resolve));
+        continue;
+      }
+      let reply;
+      try {
+        reply = await this.#blocking.run(
+          (redis) =>
+            redis.xreadgroupBuffer(
+              "GROUP",
+              GROUP,
+              this.#consumer,
+              "COUNT",
+              room,
+              "BLOCK",
+              0,
+              "STREAMS",
+              this.#keys.tasks,
+              ">",
+            ),
+          signal,
+        );
+      } catch (error) {
+        if (signal.aborted) break;
+        if (error instanceof Error && error.message.includes("NOGROUP")) {
+          await ensureGroup(this.#conn.redis, this.#keys.tasks).catch(() => {});
+        } else {
+          await pause(200, signal);
+        }
+        continue;
+      }
+      const streams = (reply.value ?? []) as [Buffer, [Buffer, Buffer[]][]][];
+      for (const [, entries] of streams) {
+        for (const [id, fields] of entries) {
+          this.#start(id.toString(), fields, 1);
+        }
+      }
+    }
+  }
+
+  #start(streamId: string, fields: Buffer[], deliveries: number): void {
+    if (this.#running.has(streamId)) return;
+    this.#running.add(streamId);
+    let task: TaskEntry;
+    try {
+      task = parseTask(fields);
+    } catch {
+      // Not a task entry of this package: drop it rather than loop on it.
+      this.#conn.redis.multi()
+        .xack(this.#keys.tasks, GROUP, streamId)
+        .xdel(this.#keys.tasks, streamId)
+        .exec()
+        .catch(() => {})
+        .finally(() => this.#flushed([streamId]));
+      return;
+    }
+    const attempt = task.attempt + deliveries - 1;
+    if (attempt > task.maxAttempts) {
+      const error = new Error(
+        `Cannot finish task "${task.fn}" as the worker nodes running it stopped ${
+          deliveries - 1
+        } time(s) before it ended`,
+      );
+      error.name = "TaskLostError";
+      this.#flusher.add({
+        streamId,
+        task: { ...task, attempt: task.maxAttempts },
+        outcomes: task.ids.map((id) => ({ id, ok: false, value: error })),
+      });
+      return;
+    }
+    const current = { ...task, attempt };
+    const problem = this.#runner.check(task.fn, task.hash);
+    Promise.all(task.ids.map((id, i): Promise<Outcome> | Outcome => {
+      if (problem !== undefined) return { id, ok: false, value: problem };
+      return this.#runner.run(task.fn, task.args[i]!).then(
+        (value) => ({ id, ok: true, value }),
+        (value) => ({ id, ok: false, value }),
+      );
+    })).then((outcomes) =>
+      this.#flusher.add({ streamId, task: current, outcomes })
+    );
+  }
+}
