@@ -5,6 +5,7 @@ import {
   RemoteError,
   WorkerExitError,
 } from "@mp/multiprocessing/pool";
+import { Manager } from "@mp/multiprocessing/ipc";
 import { SharedValue } from "@mp/multiprocessing/shared";
 import { FrameDecoder, HEADER_SIZE, writeHeader } from "../../ipc/_wire.ts";
 import {
@@ -17,6 +18,7 @@ import {
 } from "../../pool/_subprocess_protocol.ts";
 import { test } from "../_leak_check.ts";
 import { pid as childPid } from "../fixtures/subprocess_tasks.ts";
+import { setInDict } from "../fixtures/subprocess_manager_tasks.ts";
 
 const module = new URL("../fixtures/subprocess_tasks.ts", import.meta.url);
 const probe = new URL("../fixtures/subprocess_read_probe.ts", import.meta.url);
@@ -487,5 +489,27 @@ test("Pool on subprocess: map returns every result in order, with batching", asy
   assert.deepEqual(
     await pool.map("square", items.slice(0, 50), { chunksize: 1 }),
     items.slice(0, 50).map((x) => x * x),
+  );
+});
+
+test("Pool on subprocess: a Manager proxy in args reaches the same dict from every child", async () => {
+  await using manager = await Manager.start();
+  const dict = await manager.dict<string, number>();
+  await using pool = new Pool({
+    processes: 2,
+    backend: "subprocess",
+    module: new URL(
+      "../fixtures/subprocess_manager_tasks.ts",
+      import.meta.url,
+    ),
+    permissions: { net: ["127.0.0.1"] },
+  });
+  await Promise.all([
+    pool.apply(setInDict, [dict, "a", 1]),
+    pool.apply(setInDict, [dict, "b", 2]),
+  ]);
+  assert.deepEqual(
+    new Map(await dict.entries()),
+    new Map([["a", 1], ["b", 2]]),
   );
 });
