@@ -70,6 +70,13 @@ const STOPS: Stop[] = [
     file: "pool_failures.ts",
   },
   {
+    title: "Three backends",
+    about:
+      "Workers (fast, shared memory), subprocesses (killable, fewer permissions)\n" +
+      "and inline (multiprocessing.dummy): the same Pool API on each.",
+    file: "pool_backends.ts",
+  },
+  {
     title: "Pipe",
     about: "Two connected ends: one child sends, the other receives.",
     file: "pipe_sender_receiver.ts",

@@ -251,6 +251,22 @@ const EXPECT: Record<string, (out: Run) => void> = {
       ].join("\n"),
     );
   },
+  "pool_backends.ts": ({ stdout }) => {
+    assert.equal(
+      stdout,
+      [
+        "worker: [1, 4, 9]",
+        "subprocess: [1, 4, 9]",
+        "inline: [1, 4, 9]",
+        "subprocess, stuck task: TimeoutError, the child was killed",
+        "subprocess, next task: 49",
+        "subprocess, SharedValue argument: TypeError",
+        "subprocess without permissions: NotCapable",
+        "worker, SharedValue after three bumps: 3",
+        "",
+      ].join("\n"),
+    );
+  },
 };
 
 Deno.test("examples/: every example has a Run: line and an expectation here", async () => {
@@ -282,9 +298,9 @@ Deno.test({
     const { stdout, lines } = await run("tour.ts");
     assert.ok(!stdout.includes("\r"), "no progress bar without a terminal");
     const stops = lines.filter((line) => /^\d+\. /.test(line));
-    assert.equal(stops.length, 13);
+    assert.equal(stops.length, 14);
     const commands = lines.filter((line) => line.startsWith("$ deno run "));
-    assert.equal(commands.length, 12);
+    assert.equal(commands.length, 13);
     assert.ok(
       lines.includes("  | Receiver received message: Hello from sender"),
     );
