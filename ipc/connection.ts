@@ -196,7 +196,7 @@ export class Connection<T = unknown>
         }`,
       );
     }
-    checkTimeout(`${action} Connection`, timeout);
+    if (timeout !== undefined) checkTimeout(`${action} Connection`, timeout);
   }
 
   #mapClosed(error: unknown, action: string): unknown {

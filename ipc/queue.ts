@@ -258,7 +258,9 @@ export class Queue<T> implements AsyncIterable<T> {
    */
   async put(item: T, options: QueueWaitOptions = {}): Promise<void> {
     const name = this.constructor.name;
-    checkTimeout(`put() on ${name}`, options.timeout);
+    if (options.timeout !== undefined) {
+      checkTimeout(`put() on ${name}`, options.timeout);
+    }
     options.signal?.throwIfAborted();
     const encoded = encodeScratch(item, "item");
     const op = new Writer(this.#ring, encoded.buf, encoded.length);
@@ -281,11 +283,15 @@ export class Queue<T> implements AsyncIterable<T> {
    */
   putSync(item: T, options: QueueSyncOptions = {}): void {
     const name = this.constructor.name;
-    checkTimeout(`putSync() on ${name}`, options.timeout);
+    if (options.timeout !== undefined) {
+      checkTimeout(`putSync() on ${name}`, options.timeout);
+    }
     const encoded = encodeScratch(item, "item");
     const op = new Writer(this.#ring, encoded.buf, encoded.length);
     try {
-      runSync(this.#ring, op, `putSync() on ${name}`, options.timeout);
+      if (op.step() !== DONE) {
+        runSync(this.#ring, op, `putSync() on ${name}`, options.timeout);
+      }
     } catch (error) {
       throw closedError(error, name, "put");
     }
@@ -327,7 +333,9 @@ export class Queue<T> implements AsyncIterable<T> {
    */
   async get(options: QueueWaitOptions = {}): Promise<T> {
     const name = this.constructor.name;
-    checkTimeout(`get() from ${name}`, options.timeout);
+    if (options.timeout !== undefined) {
+      checkTimeout(`get() from ${name}`, options.timeout);
+    }
     options.signal?.throwIfAborted();
     const op = new Reader(this.#ring, decodeRange);
     try {
@@ -349,10 +357,14 @@ export class Queue<T> implements AsyncIterable<T> {
    */
   getSync(options: QueueSyncOptions = {}): T {
     const name = this.constructor.name;
-    checkTimeout(`getSync() from ${name}`, options.timeout);
+    if (options.timeout !== undefined) {
+      checkTimeout(`getSync() from ${name}`, options.timeout);
+    }
     const op = new Reader(this.#ring, decodeRange);
     try {
-      runSync(this.#ring, op, `getSync() from ${name}`, options.timeout);
+      if (op.step() !== DONE) {
+        runSync(this.#ring, op, `getSync() from ${name}`, options.timeout);
+      }
     } catch (error) {
       throw closedError(error, name, "get");
     }
@@ -544,7 +556,9 @@ export class JoinableQueue<T> extends Queue<T> {
    * @returns Once no item is unfinished.
    */
   async join(options: QueueWaitOptions = {}): Promise<void> {
-    checkTimeout("join() JoinableQueue", options.timeout);
+    if (options.timeout !== undefined) {
+      checkTimeout("join() JoinableQueue", options.timeout);
+    }
     options.signal?.throwIfAborted();
     const op = new JoinOp(this.#ring);
     if (op.step() === -1) return;
@@ -557,7 +571,9 @@ export class JoinableQueue<T> extends Queue<T> {
    * @param options `timeout` bounds the wait.
    */
   joinSync(options: QueueSyncOptions = {}): void {
-    checkTimeout("joinSync() JoinableQueue", options.timeout);
+    if (options.timeout !== undefined) {
+      checkTimeout("joinSync() JoinableQueue", options.timeout);
+    }
     runSync(
       this.#ring,
       new JoinOp(this.#ring),
