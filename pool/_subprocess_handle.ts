@@ -188,12 +188,20 @@ function entryUrl(module: string): string {
   return `data:text/javascript,${encodeURIComponent(source)}`;
 }
 
+/** Writes all of `bytes`; output that cannot be written is dropped. */
 function writeAll(
   file: { writeSync(p: Uint8Array): number },
   bytes: Uint8Array,
-) {
-  let done = 0;
-  while (done < bytes.byteLength) done += file.writeSync(bytes.subarray(done));
+): void {
+  try {
+    let done = 0;
+    while (done < bytes.byteLength) {
+      done += file.writeSync(bytes.subarray(done));
+    }
+  } catch {
+    // This process's own stdout or stderr is gone (a closed pipe): the
+    // child's output has nowhere to go, which is no fault of the child.
+  }
 }
 
 /** A child in its own OS process; see the module note. */

@@ -203,7 +203,10 @@ function refuse(name: PermissionName, item?: string): never {
  * Deno cannot report scoped grants (`--allow-read=/tmp`) or deny lists as a
  * whole, so the check asks about each requested item: `read: true` needs the
  * parent's unscoped `--allow-read`, `read: ["/tmp"]` needs read access to
- * `/tmp`.
+ * `/tmp`. A parent's deny list (`--deny-read=/secret`) is not seen: a Worker
+ * keeps it, but a subprocess child given `read: true` (or inheriting it) does
+ * not, so name the grants a subprocess child needs when the parent denies
+ * some.
  *
  * @param permissions The value given as the `permissions` option.
  * @returns The validated, normalised permissions.
@@ -324,8 +327,9 @@ function inherited(name: PermissionName): PermissionValue {
  * Without permissions (`undefined`), or with `"inherit"`, the child gets what
  * the parent holds. Deno can only report whole grants, so a scoped grant of
  * the parent (`--allow-read=/tmp`) is not inherited: name it
- * (`{ read: ["/tmp"] }`). `"none"` gives no flags. `--no-prompt` is not
- * included.
+ * (`{ read: ["/tmp"] }`); nor is a deny list (`--deny-read=/secret`), so a
+ * parent with one should name the child's grants. `"none"` gives no flags.
+ * `--no-prompt` is not included.
  *
  * @param permissions Permissions, or `undefined` for the subprocess default.
  * @param options Extra items for the library's own plumbing.
