@@ -210,7 +210,7 @@ Deno.bench({
 });
 
 Deno.bench({
-  name: "pipe sendBytes → recvBytes",
+  name: "pipe sendBytesSync → recvBytesSync",
   group: `4 KiB messages Worker → Worker, ${BLOCKS}`,
   n: RUNS,
   warmup: WARMUP,

@@ -296,6 +296,28 @@ export class Connection<T = unknown>
   }
 
   /**
+   * Blocking twin of `sendBytes()`.
+   *
+   * @param bytes The bytes (any view or buffer); copied into the channel.
+   * @param options `timeout` bounds the wait for buffer space.
+   * @throws {TypeError} when this end only receives, or the transport
+   * cannot block (a socket).
+   * @throws {ConnectionClosedError} when either end is closed.
+   */
+  sendBytesSync(
+    bytes: ArrayBufferView | ArrayBuffer,
+    options: ConnectionSyncOptions = {},
+  ): void {
+    this.#check("sendBytesSync() on", true, options.timeout);
+    const send = this.#sync("sendBytesSync", this.#transport.sendSync);
+    try {
+      send.call(this.#transport, FrameTag.bytes, asBytes(bytes), options);
+    } catch (error) {
+      throw this.#mapClosed(error, "sendBytesSync() on");
+    }
+  }
+
+  /**
    * Receives the next value, waiting until one arrives.
    *
    * @param options `signal` and `timeout` bound the wait.
@@ -371,14 +393,44 @@ export class Connection<T = unknown>
   async recvBytes(options: ConnectionWaitOptions = {}): Promise<Uint8Array> {
     this.#check("recvBytes() from", false, options.timeout);
     options.signal?.throwIfAborted();
-    let frame;
     try {
-      frame = await this.#transport.recv(options);
+      if (this.#ring !== undefined) {
+        const op = await this.#ring.read(copyBytes, options);
+        if (op === null) throw this.#end("recvBytes() from");
+        return op.value as Uint8Array;
+      }
+      const frame = await this.#transport.recv(options);
+      if (frame === null) throw this.#end("recvBytes() from");
+      return frame.payload;
     } catch (error) {
       throw this.#mapClosed(error, "recvBytes() from");
     }
-    if (frame === null) throw this.#end("recvBytes() from");
-    return frame.payload;
+  }
+
+  /**
+   * Blocking twin of `recvBytes()`.
+   *
+   * @param options `timeout` bounds the wait.
+   * @returns The bytes.
+   * @throws {ConnectionClosedError} once the other end closed and all its
+   * messages were received, or when this end is closed.
+   * @throws {TypeError} when the transport cannot block (a socket).
+   */
+  recvBytesSync(options: ConnectionSyncOptions = {}): Uint8Array {
+    this.#check("recvBytesSync() from", false, options.timeout);
+    try {
+      if (this.#ring !== undefined) {
+        const op = this.#ring.readSync(copyBytes, options);
+        if (op === null) throw this.#end("recvBytesSync() from");
+        return op.value as Uint8Array;
+      }
+      const recv = this.#sync("recvBytesSync", this.#transport.recvSync);
+      const frame = recv.call(this.#transport, options);
+      if (frame === null) throw this.#end("recvBytesSync() from");
+      return frame.payload;
+    } catch (error) {
+      throw this.#mapClosed(error, "recvBytesSync() from");
+    }
   }
 
   /**
@@ -481,6 +533,11 @@ export class Connection<T = unknown>
     if (frame.tag === FrameTag.bytes) return frame.payload as T;
     return decode(frame.payload) as T;
   }
+}
+
+/** Copies a frame's bytes out, whatever was sent. */
+function copyBytes(buf: Uint8Array, start: number, end: number): Uint8Array {
+  return copyRange(buf, start, end);
 }
 
 /** Decodes a frame read in place: a value, or the bytes of `sendBytes()`. */

@@ -87,6 +87,8 @@ Deno.test("Connection.sendBytes() and recvBytes() move raw bytes, any size, in o
   await sending;
   await b.send([1]);
   assert.ok((await a.recvBytes()).length > 0); // the encoded form of [1]
+  b.sendBytesSync(new Uint8Array([7, 8]));
+  assert.deepEqual(a.recvBytesSync({ timeout: 1000 }), new Uint8Array([7, 8]));
   a.close();
   b.close();
 });
