@@ -221,6 +221,7 @@ export class SubprocessHandle implements ChildHandle {
   readonly #started = new Set<number>();
   #exitSeen = false;
   #broken: Error | undefined;
+  #truncated: Error | undefined;
   #closed = false;
   #reported = false;
   #refd = true;
@@ -354,15 +355,21 @@ export class SubprocessHandle implements ChildHandle {
     const decoder = new FrameDecoder();
     try {
       for await (const chunk of stdout) {
-        if (this.#broken !== undefined) continue; // drain to the end
         decoder.push(chunk);
         for (let f = decoder.next(); f !== undefined; f = decoder.next()) {
           this.#frame(f);
         }
       }
-      if (this.#broken === undefined) decoder.end();
     } catch (error) {
       this.#break(error as Error);
+      return;
+    }
+    try {
+      decoder.end();
+    } catch (error) {
+      // Killed in the middle of writing a frame: only a fault if it was not
+      // killed (see #end).
+      this.#truncated = error as Error;
     }
   }
 
@@ -451,6 +458,9 @@ export class SubprocessHandle implements ChildHandle {
       Atomics.store(control, STATE, ENDED);
     }
     let code = status.signal !== null ? -(status.code - 128) : status.code;
+    if (this.#truncated !== undefined && status.signal === null) {
+      this.#break(this.#truncated);
+    }
     if (this.#broken !== undefined) {
       code = 1;
       if (!this.#exitSeen) {
