@@ -19,7 +19,9 @@ import {
   TAIL,
   WRITE_CLOSED,
 } from "./_ring.ts";
-import { type Decode, type Op, Reader, Writer } from "./_ring_ops.ts";
+import type { Decode, Op } from "./_ring_ops.ts";
+import { Reader } from "./_ring_reader.ts";
+import { Writer } from "./_ring_writer.ts";
 import { runAsync, runSync } from "./_ring_wait.ts";
 import type {
   Frame,

@@ -19,7 +19,9 @@ import {
   RingClosedError,
   ringOf,
 } from "./_ring.ts";
-import { JoinOp, Reader, Writer } from "./_ring_ops.ts";
+import { JoinOp } from "./_ring_ops.ts";
+import { Reader } from "./_ring_reader.ts";
+import { Writer } from "./_ring_writer.ts";
 import { checkTimeout, runAsync, runSync } from "./_ring_wait.ts";
 
 /** Options of `new Queue()`. */

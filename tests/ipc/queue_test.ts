@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { Queue, QueueClosedError } from "../../ipc/mod.ts";
 import { encode } from "../../ipc/_codec.ts";
 import { DONE, ringOf, RLOCK, WLOCK, WSTATE } from "../../ipc/_ring.ts";
-import { Writer } from "../../ipc/_ring_ops.ts";
+import { Writer } from "../../ipc/_ring_writer.ts";
 import { runAsync } from "../../ipc/_ring_wait.ts";
 import { payload } from "../fixtures/ipc_worker.ts";
 import { eventually, Remote } from "./_remote.ts";
