@@ -257,3 +257,21 @@ export function expand<T extends ParentMessage | ChildMessage>(
 ): T {
   return (typeof data === "string" ? JSON.parse(data) : data) as T;
 }
+
+/** Chunks at least this long travel as `Float64Array` when all numbers. */
+const FLOAT64_CHUNK = 64;
+
+/**
+ * `values` as a `Float64Array` when it is long and all numbers: cloning a
+ * typed array is a copy of its bytes, cloning an array of numbers costs per
+ * element (about 20× more in Deno 2.9). Exact for every double.
+ */
+export function numbersAsFloat64(
+  values: ArrayLike<unknown>,
+): Float64Array | undefined {
+  if (values.length < FLOAT64_CHUNK) return undefined;
+  for (let i = 0; i < values.length; i++) {
+    if (typeof values[i] !== "number") return undefined;
+  }
+  return Float64Array.from(values as ArrayLike<number>);
+}

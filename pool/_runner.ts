@@ -8,7 +8,7 @@
  * 1. Claim the next task in the control block (`_protocol.ts`); a task the
  *    parent took back is skipped. Record `CURRENT`, `STARTED_AT`, `STATE`.
  * 2. Call the function; await it only when it returns a promise.
- * 3. Queue the result. Results are flushed (one `results` message) when the
+ * 3. Queue the result (a long all-number chunk as a `Float64Array`). Results are flushed (one `results` message) when the
  *    local queue runs dry, every `FLUSH_COUNT` results, before awaiting when
  *    the oldest queued result is older than `FLUSH_MS`, and before the child
  *    ends for any reason. So a child that dies or is retired delivers every
@@ -21,11 +21,7 @@
  * @module
  */
 import { adoptAgentId } from "../sync/_agent.ts";
-import {
-  fromTransferable,
-  serializeError,
-  toTransferable,
-} from "../ipc/_transfer.ts";
+import { type ErrorRecord, MARK, recordError } from "../ipc/_error_record.ts";
 import { bootState, type TaskContextLike } from "./_boot_state.ts";
 import {
   ABORT,
@@ -42,6 +38,7 @@ import {
   type FnDef,
   IDLE,
   MAP_CHUNK,
+  numbersAsFloat64,
   OK,
   type ParentMessage,
   RESULT_WORDS,
@@ -165,6 +162,62 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
     typeof (value as { then?: unknown }).then === "function";
 }
 
+type Transfer = typeof import("../ipc/_transfer.ts");
+
+/**
+ * The transfer walk (`ipc/_transfer.ts`), evaluated on first need: it
+ * brings the registry of every shareable class, so a child whose tasks only
+ * pass plain values starts without evaluating the whole package. (A literal
+ * dynamic import is part of the static module graph, so a child with
+ * narrowed permissions can still import it.)
+ */
+let transfer: Transfer | undefined;
+let loading: Promise<Transfer> | undefined;
+
+function loadTransfer(): Promise<Transfer> {
+  return loading ??= import("../ipc/_transfer.ts").then((m) => transfer = m);
+}
+
+function isEnvelope(value: unknown): boolean {
+  return typeof value === "object" && value !== null &&
+    (value as Record<string, unknown>)[MARK] === "value";
+}
+
+function isPrimitive(value: unknown): boolean {
+  const type = typeof value;
+  return type === "object"
+    ? value === null
+    : type !== "function" && type !== "symbol";
+}
+
+/**
+ * An error record, synchronously: the full walk when it is loaded, else a
+ * plain record (class, name, message, stack; nested values as text).
+ */
+function errorRecord(error: unknown): ErrorRecord {
+  if (transfer !== undefined) return transfer.serializeError(error);
+  const text = (value: unknown): unknown =>
+    value instanceof Error
+      ? recordError(value, text, () => {})
+      : isPrimitive(value)
+      ? value
+      : String(value);
+  if (error instanceof Error) return recordError(error, text, () => {});
+  return {
+    [MARK]: "error",
+    className: "",
+    name: "",
+    message: String(error),
+    props: {},
+    thrown: text(error),
+  };
+}
+
+/** A chunk some of whose items threw: `[status, value, …]` per item. */
+class ChunkOutcomes {
+  constructor(readonly outcomes: unknown[]) {}
+}
+
 let storage:
   | import("node:async_hooks").AsyncLocalStorage<TaskContext>
   | undefined;
@@ -285,7 +338,7 @@ export class Runner {
     if (phase === "crash" && this.#mode === "process") {
       this.#host.report?.(error[0]);
     }
-    const record = error.length > 0 ? serializeError(error[0]) : null;
+    const record = error.length > 0 ? errorRecord(error[0]) : null;
     try {
       this.#host.post({ t: "exit", code, phase, error: record });
     } finally {
@@ -339,7 +392,9 @@ export class Runner {
     let args: unknown[];
     try {
       fn = this.#fns.get(entry.fn) ?? await this.#resolve(entry.fn);
-      args = fromTransferable(entry.args) as unknown[];
+      args = (isEnvelope(entry.args)
+        ? (await loadTransfer()).fromTransferable(entry.args)
+        : entry.args) as unknown[];
     } catch (error) {
       this.exit(1, "resolve", error);
       return;
@@ -449,12 +504,22 @@ export class Runner {
     if (fn === undefined) {
       return this.#resolve(fnId).then(
         () => this.#task(seq, fnId, kind, payload),
-        (error) => this.#result(seq, FAILED, serializeError(error), start),
+        (error) => this.#fail(seq, FAILED, error, start),
       );
     }
+    if (isEnvelope(payload)) {
+      if (transfer === undefined) {
+        return loadTransfer().then(() => this.#task(seq, fnId, kind, payload));
+      }
+      try {
+        payload = transfer.fromTransferable(payload);
+      } catch (error) {
+        return this.#fail(seq, FAILED, error, start);
+      }
+    }
+    const args = payload as unknown[];
     let value: unknown;
     try {
-      const args = fromTransferable(payload) as unknown[];
       const context = new TaskContext(seq, this.#control);
       value = this.#call(
         context,
@@ -463,37 +528,63 @@ export class Runner {
           : () => fn(...args),
       );
     } catch (error) {
-      this.#result(seq, THREW, serializeError(error), start);
-      return undefined;
+      return this.#fail(seq, THREW, error, start);
     }
-    if (!isThenable(value)) {
-      this.#settle(seq, value, start);
-      return undefined;
-    }
+    if (!isThenable(value)) return this.#settle(seq, value, start);
     return Promise.resolve(value).then(
       (v) => this.#settle(seq, v, start),
-      (error) => this.#result(seq, THREW, serializeError(error), start),
+      (error) => this.#fail(seq, THREW, error, start),
     );
   }
 
-  #settle(seq: number, value: unknown, start: number): void {
-    const type = typeof value;
-    if (
-      type === "object"
-        ? value === null
-        : type !== "function" && type !== "symbol"
-    ) {
+  #settle(
+    seq: number,
+    value: unknown,
+    start: number,
+  ): Promise<void> | undefined {
+    if (isPrimitive(value) || value instanceof Float64Array) {
       this.#result(seq, OK, value, start);
-      return;
+      return undefined;
+    }
+    if (transfer === undefined) {
+      return loadTransfer().then(() => this.#settle(seq, value, start));
     }
     let encoded: unknown;
     try {
-      encoded = toTransferable(value, { name: "result" });
+      if (value instanceof ChunkOutcomes) {
+        const outcomes = value.outcomes;
+        for (let i = 0; i < outcomes.length; i += 2) {
+          outcomes[i + 1] = outcomes[i] === OK
+            ? transfer.toTransferable(outcomes[i + 1], { name: "result" })
+            : transfer.serializeError(outcomes[i + 1]);
+        }
+        encoded = { outcomes };
+      } else {
+        encoded = transfer.toTransferable(value, { name: "result" });
+      }
     } catch (error) {
-      this.#result(seq, FAILED, serializeError(error), start);
-      return;
+      this.#result(seq, FAILED, transfer.serializeError(error), start);
+      return undefined;
     }
     this.#result(seq, OK, encoded, start);
+    return undefined;
+  }
+
+  /** Records a failure, with the full error walk (loaded first if needed). */
+  #fail(
+    seq: number,
+    status: number,
+    error: unknown,
+    start: number,
+  ): Promise<void> | undefined {
+    if (transfer === undefined) {
+      return loadTransfer().then(
+        () => this.#fail(seq, status, error, start),
+        () => this.#result(seq, status, errorRecord(error), start),
+      );
+    }
+    this.#result(seq, status, transfer.serializeError(error), start);
+    return undefined;
   }
 
   #result(seq: number, status: number, value: unknown, start: number): void {
@@ -526,7 +617,7 @@ export class Runner {
           this.#host.post({ t: "results", batch: one });
         } catch (error) {
           one[1] = FAILED;
-          one[2] = serializeError(
+          one[2] = errorRecord(
             new TypeError(
               `Cannot send the result of task ${one[0]} to the parent: ${
                 (error as Error).message
@@ -546,18 +637,21 @@ export class Runner {
  * before the next starts). The result is the array of results, or
  * `{ outcomes: [status, value, …] }` when some item threw.
  */
-function runChunk(fn: TaskFn, kind: number, items: unknown[]): unknown {
+function runChunk(
+  fn: TaskFn,
+  kind: number,
+  items: ArrayLike<unknown>,
+): unknown {
   const star = kind === STARMAP_CHUNK;
   const results: unknown[] = new Array(items.length);
   let failed: Set<number> | undefined;
   const finish = () => {
-    if (failed === undefined) return results;
+    if (failed === undefined) return numbersAsFloat64(results) ?? results;
     const outcomes: unknown[] = [];
     for (let i = 0; i < results.length; i++) {
-      if (failed.has(i)) outcomes.push(THREW, serializeError(results[i]));
-      else outcomes.push(OK, results[i]);
+      outcomes.push(failed.has(i) ? THREW : OK, results[i]);
     }
-    return { outcomes };
+    return new ChunkOutcomes(outcomes);
   };
   const from = (start: number): unknown => {
     for (let i = start; i < items.length; i++) {

@@ -13,7 +13,13 @@ import { FnTable, taskModuleUrl } from "./_fn_table.ts";
 import { ImapIterator } from "./_imap.ts";
 import { type CallHost, runMap } from "./_map_call.ts";
 import { type PoolTask, TaskGroup } from "./_pool_task.ts";
-import { CALL, type FnDef, MAP_CHUNK, STARMAP_CHUNK } from "./_protocol.ts";
+import {
+  CALL,
+  type FnDef,
+  MAP_CHUNK,
+  numbersAsFloat64,
+  STARMAP_CHUNK,
+} from "./_protocol.ts";
 import { BACKENDS, crossesProcess } from "./_spawn.ts";
 import { AsyncResult } from "./async_result.ts";
 import type { Backend } from "./backend.ts";
@@ -284,7 +290,7 @@ export class Pool implements AsyncDisposable {
         this.#submit(
           def,
           star ? STARMAP_CHUNK : MAP_CHUNK,
-          items,
+          (star ? undefined : numbersAsFloat64(items)) ?? items,
           items.length,
           group,
           resolve,
@@ -374,7 +380,7 @@ export class Pool implements AsyncDisposable {
       );
     }
     let payload: unknown = args;
-    if (!primitives(args as unknown[])) {
+    if (!(args instanceof Float64Array) && !primitives(args as unknown[])) {
       try {
         payload = toTransferable(args, {
           name,

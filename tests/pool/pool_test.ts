@@ -402,3 +402,28 @@ test("Pool: bad input is refused", async () => {
   pool.map(square, ["x"]).catch(() => {});
   await assert.rejects(pool.apply("returnFunction", []), TypeError);
 });
+
+test("Pool: a task module that does not import the package still handles any value and error", async () => {
+  const plain = new URL("../fixtures/pool_plain_tasks.ts", import.meta.url);
+  await using pool = new Pool({ processes: 1, module: plain });
+  assert.equal(await pool.apply("inc", [1]), 2);
+  const map = new Map([[1, new Date(5)]]);
+  assert.deepEqual(await pool.apply("pair", [map]), [map, map]);
+  const error = await pool.apply("boom", ["plain"]).catch((e) => e);
+  assert.ok(error instanceof RemoteError);
+  assert.ok(error.cause instanceof TypeError);
+  assert.deepEqual((error.cause as Error).cause, { detail: [1, 2] });
+});
+
+test("Pool.map(): long chunks of numbers keep every double exactly", async () => {
+  await using pool = new Pool({ processes: 2, module });
+  const xs = [-0, NaN, Infinity, -Infinity, 0.1, 2 ** 53, -1e-300];
+  for (let i = 0; i < 200; i++) xs.push(i / 7);
+  const out = await pool.map(identity, xs, { chunksize: 100 });
+  assert.equal(out.length, xs.length);
+  for (let i = 0; i < xs.length; i++) {
+    assert.ok(Object.is(out[i], xs[i]), `${i}`);
+  }
+  const mixed = [...xs.slice(0, 70), "x"];
+  assert.deepEqual(await pool.map(identity, mixed, { chunksize: 100 }), mixed);
+});
