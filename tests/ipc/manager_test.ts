@@ -434,3 +434,14 @@ Deno.test("Manager (subprocess): the server stops when its owner is killed", asy
   }
   assert.ok(refused, "the orphaned server still accepts connections");
 });
+
+Deno.test("Manager in this process: shutdown rejects a Worker's call pending on the lane", async () => {
+  const manager = await Manager.start();
+  const queue = await manager.queue<number>();
+  const reply = inWorker({ job: "get", queue });
+  await new Promise((r) => setTimeout(r, 200));
+  await manager.shutdown();
+  const { ok, error } = await reply as { ok: boolean; error: Error };
+  assert.equal(ok, false);
+  assert.ok(error instanceof ConnectionClosedError, String(error));
+});
