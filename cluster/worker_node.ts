@@ -40,8 +40,12 @@ export interface WorkerNodeOptions {
   /** Backend of the local `Pool`. Default `"worker"`. */
   backend?: Backend;
   /**
-   * Task entries (chunks) the node holds at once, running or queued on its
-   * local pool. Default `processes × 2`.
+   * Items the node holds at once, running or queued on its local pool,
+   * counted over whole task entries (chunks): it reads as many entries as
+   * fit, judging by the sizes it has seen, and at least one per process
+   * plus one, however large. Small entries are then read many at a time
+   * (fewer round trips), large ones a few at a time (so that other nodes
+   * get their share). Default `processes × 32`.
    */
   prefetch?: number;
   /**
@@ -116,9 +120,12 @@ export class WorkerNode implements AsyncDisposable {
   readonly #blocking: BlockingConnection;
   readonly #runner: NodeRunner;
   readonly #prefetch: number;
+  readonly #processes: number;
   readonly #flusher: Flusher;
   readonly #reclaimer: Reclaimer;
-  readonly #running = new Set<string>();
+  readonly #running = new Map<string, number>();
+  #runningItems = 0;
+  #entrySize = 1;
   readonly #stopController = new AbortController();
   #roomWaiters: (() => void)[] = [];
   #loop: Promise<void> = Promise.resolve();
@@ -130,6 +137,7 @@ export class WorkerNode implements AsyncDisposable {
     conn: Connected,
     blocking: BlockingConnection,
     runner: NodeRunner,
+    processes: number,
     prefetch: number,
     visibilityTimeout: number,
   ) {
@@ -139,6 +147,7 @@ export class WorkerNode implements AsyncDisposable {
     this.#blocking = blocking;
     this.#runner = runner;
     this.#prefetch = prefetch;
+    this.#processes = processes;
     this.#flusher = new Flusher(
       conn.redis,
       keys,
@@ -151,7 +160,7 @@ export class WorkerNode implements AsyncDisposable {
       consumer,
       visibilityTimeout,
       {
-        running: () => [...this.#running],
+        running: () => [...this.#running.keys()],
         room: () => this.#room(),
         start: (id, fields, deliveries) => this.#start(id, fields, deliveries),
       },
@@ -198,7 +207,7 @@ export class WorkerNode implements AsyncDisposable {
       options.processes,
       navigator.hardwareConcurrency || 1,
     );
-    const prefetch = positive("prefetch", options.prefetch, processes * 2);
+    const prefetch = positive("prefetch", options.prefetch, processes * 32);
     const visibilityTimeout = positive(
       "visibilityTimeout",
       options.visibilityTimeout,
@@ -235,6 +244,7 @@ export class WorkerNode implements AsyncDisposable {
         conn,
         blocking,
         runner,
+        processes,
         prefetch,
         visibilityTimeout,
       );
@@ -303,10 +313,13 @@ export class WorkerNode implements AsyncDisposable {
     await closeRedis(this.#conn.redis);
   }
 
+  /** How many more entries to take now. */
   #room(): number {
-    return this.#stopController.signal.aborted
-      ? 0
-      : this.#prefetch - this.#running.size;
+    if (this.#stopController.signal.aborted) return 0;
+    const free = this.#prefetch - this.#runningItems;
+    const fit = Math.min(1000, Math.floor(free / this.#entrySize));
+    // One entry per worker plus one waiting, however large they are.
+    return Math.max(0, fit, this.#processes + 1 - this.#running.size);
   }
 
   #wake(): void {
@@ -316,7 +329,10 @@ export class WorkerNode implements AsyncDisposable {
   }
 
   #flushed(ids: string[]): void {
-    for (const id of ids) this.#running.delete(id);
+    for (const id of ids) {
+      this.#runningItems -= this.#running.get(id) ?? 0;
+      this.#running.delete(id);
+    }
     this.#wake();
   }
 
@@ -366,10 +382,14 @@ export class WorkerNode implements AsyncDisposable {
 
   #start(streamId: string, fields: Buffer[], deliveries: number): void {
     if (this.#running.has(streamId)) return;
-    this.#running.add(streamId);
+    this.#running.set(streamId, 0);
     let task: TaskEntry;
     try {
       task = parseTask(fields);
+      const size = task.ids.length;
+      this.#running.set(streamId, size);
+      this.#runningItems += size;
+      this.#entrySize = Math.max(1, this.#entrySize * 0.75 + size * 0.25);
     } catch {
       // Not a task entry of this package: drop it rather than loop on it.
       this.#conn.redis.multi()

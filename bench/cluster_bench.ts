@@ -1,0 +1,178 @@
+// Benchmarks of cluster/: tasks per second through a ClusterPool served by
+// 1, 2 and 3 worker-node processes on this machine (each running a local
+// Pool of 1 worker), against the local Pool (baseline) in the same run:
+// - map of 2,000 tiny items, default chunk size (ceil(n / 32) = 63);
+// - map of 500 tiny items, one item per task entry (per-entry overhead);
+// - one apply() round trip, with a raw Redis PING as the floor.
+// Divide the items by the time per iteration for items per second; the
+// per-task overhead is (cluster − local) / items.
+//
+// Needs redis-server on PATH; it starts its own on a free port and stops it
+// (and the nodes) when the run ends.
+import { Redis } from "ioredis";
+import { ClusterPool } from "../cluster/mod.ts";
+import { Pool } from "../pool/mod.ts";
+import { square } from "../tests/fixtures/cluster_tasks.ts";
+
+const MAP_ITEMS = 2_000;
+const ENTRY_ITEMS = 500;
+const RUNS = 20;
+const WARMUP = 3;
+
+const tasks = new URL("../tests/fixtures/cluster_tasks.ts", import.meta.url);
+const worker = new URL("../cluster/worker.ts", import.meta.url);
+
+function hasRedis(): boolean {
+  try {
+    return new Deno.Command("redis-server", {
+      args: ["--version"],
+      stdout: "null",
+      stderr: "null",
+    })
+      .outputSync().success;
+  } catch {
+    return false;
+  }
+}
+
+const children: Deno.ChildProcess[] = [];
+globalThis.addEventListener("unload", () => {
+  for (const child of children) {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* gone */ }
+  }
+});
+
+async function startRedis(): Promise<string> {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  children.push(
+    new Deno.Command("redis-server", {
+      args: [
+        "--port",
+        String(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+      ],
+      stdout: "null",
+      stderr: "null",
+    }).spawn(),
+  );
+  for (let i = 0; i < 500; i++) {
+    try {
+      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+      return `redis://127.0.0.1:${port}`;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+  throw new Error("redis-server did not start");
+}
+
+async function startNode(url: string, name: string): Promise<void> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      worker.pathname,
+      "--redis",
+      url,
+      "--module",
+      tasks.pathname,
+      "--name",
+      name,
+      "--processes",
+      "1",
+    ],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  children.push(child);
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!text.includes("ready")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`worker node exited: ${text}`);
+    text += value;
+  }
+  void (async () => {
+    while (!(await reader.read()).done) { /* drain */ }
+  })();
+}
+
+if (!hasRedis()) {
+  console.log("NOTICE: cluster benchmarks skipped: no redis-server found");
+} else {
+  const url = await startRedis();
+  const starts: Promise<void>[] = [];
+  for (const [name, count] of [["n1", 1], ["n2", 2], ["n3", 3]] as const) {
+    for (let i = 0; i < count; i++) starts.push(startNode(url, name));
+  }
+  await Promise.all(starts);
+  const pools = {
+    n1: await ClusterPool.connect({ redis: url, name: "n1" }),
+    n2: await ClusterPool.connect({ redis: url, name: "n2" }),
+    n3: await ClusterPool.connect({ redis: url, name: "n3" }),
+  };
+  const local = new Pool({ processes: 1, module: tasks });
+  const raw = new Redis(url);
+  const xs = Array.from({ length: MAP_ITEMS }, (_, i) => i);
+  const ys = xs.slice(0, ENTRY_ITEMS);
+  const opts = { n: RUNS, warmup: WARMUP };
+
+  Deno.bench(`local Pool (1 worker): map ${MAP_ITEMS} items`, {
+    ...opts,
+    group: "map",
+    baseline: true,
+  }, async () => {
+    await local.map(square, xs);
+  });
+  for (const [name, n] of [["n1", 1], ["n2", 2], ["n3", 3]] as const) {
+    Deno.bench(`ClusterPool, ${n} node(s): map ${MAP_ITEMS} items`, {
+      ...opts,
+      group: "map",
+    }, async () => {
+      await pools[name].map(square, xs);
+    });
+  }
+
+  Deno.bench(`local Pool (1 worker): map ${ENTRY_ITEMS} items, chunksize 1`, {
+    ...opts,
+    group: "map chunksize 1",
+    baseline: true,
+  }, async () => {
+    await local.map(square, ys, { chunksize: 1 });
+  });
+  for (const [name, n] of [["n1", 1], ["n2", 2], ["n3", 3]] as const) {
+    Deno.bench(
+      `ClusterPool, ${n} node(s): map ${ENTRY_ITEMS} items, chunksize 1`,
+      {
+        ...opts,
+        group: "map chunksize 1",
+      },
+      async () => {
+        await pools[name].map(square, ys, { chunksize: 1 });
+      },
+    );
+  }
+
+  Deno.bench(
+    "raw Redis PING round trip",
+    { group: "apply", baseline: true },
+    async () => {
+      await raw.ping();
+    },
+  );
+  Deno.bench("local Pool (1 worker): apply", { group: "apply" }, async () => {
+    await local.apply(square, [3]);
+  });
+  Deno.bench("ClusterPool, 1 node: apply", { group: "apply" }, async () => {
+    await pools.n1.apply(square, [3]);
+  });
+}
