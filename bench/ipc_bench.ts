@@ -10,7 +10,7 @@
 // Each iteration moves a batch; divide the batch by the time per iteration
 // for items per second.
 import * as v8 from "node:v8";
-import { decode, encode } from "../ipc/_codec.ts";
+import { decode, decodeRange, encode, encodeScratch } from "../ipc/_codec.ts";
 import { toTransferable } from "../ipc/_transfer.ts";
 import { type Connection, pipe, Queue } from "../ipc/mod.ts";
 import { RAW_DATA, RAW_SLOTS } from "../tests/fixtures/ipc_bench_worker.ts";
@@ -239,7 +239,16 @@ Deno.bench({
 });
 
 Deno.bench({
-  name: "ipc codec encode + decode",
+  name: "ipc codec, as the ring uses it (scratch buffer, decode in place)",
+  group: "encode + decode { id, args }",
+  fn() {
+    const encoded = encodeScratch(task);
+    sink = decodeRange(encoded.buf, 0, encoded.length);
+  },
+});
+
+Deno.bench({
+  name: "ipc codec, to a fresh buffer and back (sockets)",
   group: "encode + decode { id, args }",
   fn() {
     sink = decode(encode(task));

@@ -15,27 +15,34 @@ import { DONE, type Ring } from "./_ring.ts";
 import type { Op } from "./_ring_ops.ts";
 
 const SLICE_MS = 100;
-const SPIN_MIN_NS = 1_000;
 const SPIN_MAX_NS = 50_000;
+const SPIN_PROBE_NS = 2_000;
 
 /**
  * This thread's spin budget, adapted like an adaptive mutex: it doubles
- * when a spin sees the change (the other side is running on another CPU)
- * and halves when it does not (the CPUs are busy, and spinning would only
- * take time from the thread it waits for).
+ * when a spin sees the change (the other side runs on another CPU) and
+ * halves when it does not (the CPUs are busy, and spinning only takes time
+ * from the thread it waits for), down to nothing; then one wait in 32
+ * probes with a short spin, so that the budget can grow back.
  */
 let budget = 8_000;
+let waits = 0;
 
 /** Spins until `h[word] !== value` or the spin budget is spent. */
 function spin(h: Int32Array, word: number, value: number): boolean {
+  let limit = budget;
+  if (limit < 100) {
+    if ((++waits & 31) !== 0) return Atomics.load(h, word) !== value;
+    limit = SPIN_PROBE_NS;
+  }
   const start = performance.now();
   for (let i = 1;; i++) {
     if (Atomics.load(h, word) !== value) {
-      if (budget < SPIN_MAX_NS) budget *= 2;
+      budget = Math.min(SPIN_MAX_NS, Math.max(2 * budget, SPIN_PROBE_NS));
       return true;
     }
-    if ((i & 31) === 0 && (performance.now() - start) * 1e6 > budget) {
-      if (budget > SPIN_MIN_NS) budget /= 2;
+    if ((i & 31) === 0 && (performance.now() - start) * 1e6 > limit) {
+      budget /= 2;
       return false;
     }
   }
