@@ -91,3 +91,36 @@ export function taskModuleUrl(module: unknown, what: string): string {
     }`,
   );
 }
+
+/**
+ * Child side: finds the export `def` names in a task module's namespace and checks that
+ * it is the caller's function (same source text).
+ */
+export function checkExport(
+  namespace: Record<string, unknown>,
+  def: FnDef,
+  module: string,
+): TaskFn {
+  if (def.name === "") {
+    throw new TypeError(
+      `Cannot run an anonymous function in a child as it can only import exports by name: ` +
+        `export a named function from ${module} and pass it, or its name`,
+    );
+  }
+  const found = namespace[def.name];
+  if (typeof found !== "function") {
+    throw new TypeError(
+      `Cannot run function "${def.name}" as module ${module} does not export it: ` +
+        `export it from that module (a child imports its tasks by name), or ` +
+        `pass the module that exports it as the \`module\` option`,
+    );
+  }
+  if (def.src !== null && found.toString() !== def.src) {
+    throw new TypeError(
+      `Cannot run function "${def.name}" as module ${module} exports a different ` +
+        `function under that name: pass the exported function itself (not a ` +
+        `local function or an alias of the same name), or its export name as a string`,
+    );
+  }
+  return found as TaskFn;
+}

@@ -2,16 +2,18 @@
  * The child-side task engine: runs the tasks of `run` batches one at a time,
  * in order, and sends their results back in batches.
  *
- * Used by the worker bootstrap (`_worker_main.ts`) and, on the caller's own
- * thread, by the inline backend. Its one mechanism is the run loop:
+ * Used by the worker bootstrap (`_worker_main.ts`), the subprocess child
+ * (`_subprocess_main.ts`) and, on the caller's own thread, by the inline
+ * backend. Its one mechanism is the run loop:
  *
  * 1. Claim the next task in the control block (`_protocol.ts`); a task the
  *    parent took back is skipped. Record `CURRENT`, `STARTED_AT`, `STATE`.
- * 2. Call the function; await it only when it returns a promise.
- * 3. Queue the result (a long all-number chunk as a `Float64Array`). Results are flushed (one `results` message) when the
- *    local queue runs dry, every `FLUSH_COUNT` results, before awaiting when
- *    the oldest queued result is older than `FLUSH_MS`, and before the child
- *    ends for any reason. So a child that dies or is retired delivers every
+ * 2. Call the function (`_task_context.ts` makes it `currentTask()`; a map
+ *    chunk runs through `_run_chunk.ts`); await only a returned promise.
+ * 3. Encode the result (`_child_codec.ts`) and queue it. Results are flushed
+ *    (one `results` message) when the local queue runs dry, every
+ *    `FLUSH_COUNT` results, before awaiting when the oldest queued result is
+ *    older than `FLUSH_MS`, and before the child ends for any reason. So a child that dies or is retired delivers every
  *    result it computed; only a child stuck for good in synchronous code
  *    holds back the results of its last `FLUSH_MS` of work.
  *
@@ -21,11 +23,18 @@
  * @module
  */
 import { adoptAgentId } from "../sync/_agent.ts";
-import { type ErrorRecord, MARK, recordError } from "../ipc/_error_record.ts";
-import { bootState, type TaskContextLike } from "./_boot_state.ts";
 import {
-  ABORT,
-  ABORT_KIND,
+  errorRecord,
+  isEnvelope,
+  isPrimitive,
+  loadedTransfer,
+  loadTransfer,
+  primitiveArray,
+} from "./_child_codec.ts";
+import { ChunkOutcomes, runChunk } from "./_run_chunk.ts";
+import { bootState } from "./_boot_state.ts";
+import { clearTask, runAs, shareThread, TaskContext } from "./_task_context.ts";
+import {
   AWAITING,
   type ChildMessage,
   claim,
@@ -38,7 +47,6 @@ import {
   type FnDef,
   IDLE,
   MAP_CHUNK,
-  numbersAsFloat64,
   OK,
   type ParentMessage,
   RESULT_WORDS,
@@ -48,10 +56,10 @@ import {
   STARTED_AT,
   STATE,
   TASK_WORDS,
-  TERMINATED,
   THREW,
-  TIMED_OUT,
 } from "./_protocol.ts";
+
+export { checkExport } from "./_fn_table.ts";
 
 /** A task function. */
 // deno-lint-ignore no-explicit-any
@@ -79,192 +87,9 @@ export interface RunnerHost {
 const FLUSH_COUNT = 32;
 const FLUSH_MS = 1;
 
-const abortedGetter = Object.getOwnPropertyDescriptor(
-  AbortSignal.prototype,
-  "aborted",
-)!.get!;
-const reasonGetter = Object.getOwnPropertyDescriptor(
-  AbortSignal.prototype,
-  "reason",
-)!.get!;
-
-function abortReason(kind: number): DOMException {
-  return kind === TIMED_OUT
-    ? new DOMException("The task timed out", "TimeoutError")
-    : new DOMException(
-      kind === TERMINATED ? "The child was terminated" : "The task was aborted",
-      "AbortError",
-    );
-}
-
-/**
- * `currentTask()` of one task. Its signal is made on first use; it aborts on
- * an `abort` message and, for synchronous loops that never yield, whenever
- * the task reads `signal.aborted` (or `reason`, `throwIfAborted()`) after the
- * parent set the control block's `ABORT` word.
- */
-class TaskContext implements TaskContextLike {
-  readonly id: number;
-  readonly #control: Int32Array;
-  #controller: AbortController | undefined;
-
-  constructor(id: number, control: Int32Array) {
-    this.id = id;
-    this.#control = control;
-  }
-
-  get signal(): AbortSignal {
-    if (this.#controller === undefined) {
-      const controller = new AbortController();
-      const signal = controller.signal;
-      let polling = false;
-      const poll = () => {
-        if (polling || abortedGetter.call(signal)) return;
-        const word = Atomics.load(this.#control, ABORT);
-        if (word === -1 || (word > 0 && word === this.id)) {
-          polling = true; // abort() reads `aborted` again
-          try {
-            controller.abort(
-              abortReason(Atomics.load(this.#control, ABORT_KIND)),
-            );
-          } finally {
-            polling = false;
-          }
-        }
-      };
-      Object.defineProperties(signal, {
-        aborted: {
-          get: () => (poll(), abortedGetter.call(signal) as boolean),
-        },
-        reason: { get: () => (poll(), reasonGetter.call(signal)) },
-        throwIfAborted: {
-          value: () => {
-            poll();
-            AbortSignal.prototype.throwIfAborted.call(signal);
-          },
-        },
-      });
-      this.#controller = controller;
-      poll();
-    }
-    return this.#controller.signal;
-  }
-
-  abort(): void {
-    const controller = this.#controller;
-    if (controller === undefined || controller.signal.aborted) return;
-    controller.abort(abortReason(Atomics.load(this.#control, ABORT_KIND)));
-  }
-}
-
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof value === "object" && value !== null &&
     typeof (value as { then?: unknown }).then === "function";
-}
-
-type Transfer = typeof import("../ipc/_transfer.ts");
-
-/**
- * The transfer walk (`ipc/_transfer.ts`), evaluated on first need: it
- * brings the registry of every shareable class, so a child whose tasks only
- * pass plain values starts without evaluating the whole package. (A literal
- * dynamic import is part of the static module graph, so a child with
- * narrowed permissions can still import it.)
- */
-let transfer: Transfer | undefined;
-let loading: Promise<Transfer> | undefined;
-
-function loadTransfer(): Promise<Transfer> {
-  return loading ??= import("../ipc/_transfer.ts").then((m) => transfer = m);
-}
-
-function isEnvelope(value: unknown): boolean {
-  return typeof value === "object" && value !== null &&
-    (value as Record<string, unknown>)[MARK] === "value";
-}
-
-function isPrimitive(value: unknown): boolean {
-  const type = typeof value;
-  return type === "object"
-    ? value === null
-    : type !== "function" && type !== "symbol";
-}
-
-/**
- * An error record, synchronously: the full walk when it is loaded, else a
- * plain record (class, name, message, stack; nested values as text).
- */
-function errorRecord(error: unknown): ErrorRecord {
-  if (transfer !== undefined) return transfer.serializeError(error);
-  const text = (value: unknown): unknown =>
-    value instanceof Error
-      ? recordError(value, text, () => {})
-      : isPrimitive(value)
-      ? value
-      : String(value);
-  if (error instanceof Error) return recordError(error, text, () => {});
-  return {
-    [MARK]: "error",
-    className: "",
-    name: "",
-    message: String(error),
-    props: {},
-    thrown: text(error),
-  };
-}
-
-/** A chunk some of whose items threw: `[status, value, …]` per item. */
-class ChunkOutcomes {
-  constructor(readonly outcomes: unknown[]) {}
-}
-
-let storage:
-  | import("node:async_hooks").AsyncLocalStorage<TaskContext>
-  | undefined;
-
-async function sharedStorage(): Promise<
-  import("node:async_hooks").AsyncLocalStorage<TaskContext>
-> {
-  if (storage === undefined) {
-    const { AsyncLocalStorage } = await import("node:async_hooks");
-    storage = new AsyncLocalStorage<TaskContext>();
-    const current = storage;
-    bootState().inlineTask = () => current.getStore();
-  }
-  return storage;
-}
-
-/**
- * Finds the export `def` names in a task module's namespace and checks that
- * it is the caller's function (same source text).
- */
-export function checkExport(
-  namespace: Record<string, unknown>,
-  def: FnDef,
-  module: string,
-): TaskFn {
-  if (def.name === "") {
-    throw new TypeError(
-      `Cannot run an anonymous function in a child as it can only import exports by name: ` +
-        `export a named function from ${module} and pass it, or its name`,
-    );
-  }
-  const found = namespace[def.name];
-  if (typeof found !== "function") {
-    throw new TypeError(
-      `Cannot run function "${def.name}" as module ${module} does not export it: ` +
-        `export it from that module (a child imports its tasks by name), or ` +
-        `pass the module that exports it as the \`module\` option`,
-    );
-  }
-  if (def.src !== null && found.toString() !== def.src) {
-    throw new TypeError(
-      `Cannot run function "${def.name}" as module ${module} exports a different ` +
-        `function under that name: pass the exported function itself (not a ` +
-        `local function or an alias of the same name), or its export name as a string`,
-    );
-  }
-  return found as TaskFn;
 }
 
 /** Runs a child's tasks; see the module note. */
@@ -371,7 +196,7 @@ export class Runner {
     this.#epoch = message.epoch;
     this.#mode = message.mode;
     this.#define(message.fns);
-    if (this.#host.shared) await sharedStorage();
+    if (this.#host.shared) await shareThread();
     if (message.entry === null) {
       this.#begin();
     } else {
@@ -422,12 +247,7 @@ export class Runner {
     this.#current = context;
     let result: unknown;
     try {
-      if (storage !== undefined) {
-        result = storage.run(context, body);
-      } else {
-        bootState().task = context;
-        result = body();
-      }
+      result = runAs(context, body);
     } catch (error) {
       this.#idle();
       throw error;
@@ -454,7 +274,7 @@ export class Runner {
     Atomics.store(control, CURRENT, 0);
     Atomics.store(control, STATE, IDLE);
     this.#current = undefined;
-    bootState().task = undefined;
+    clearTask();
   }
 
   async #drain(): Promise<void> {
@@ -508,6 +328,7 @@ export class Runner {
       );
     }
     if (isEnvelope(payload)) {
+      const transfer = loadedTransfer();
       if (transfer === undefined) {
         return loadTransfer().then(() => this.#task(seq, fnId, kind, payload));
       }
@@ -542,10 +363,14 @@ export class Runner {
     value: unknown,
     start: number,
   ): Promise<void> | undefined {
-    if (isPrimitive(value) || value instanceof Float64Array) {
+    if (
+      isPrimitive(value) || value instanceof Float64Array ||
+      primitiveArray(value)
+    ) {
       this.#result(seq, OK, value, start);
       return undefined;
     }
+    const transfer = loadedTransfer();
     if (transfer === undefined) {
       return loadTransfer().then(() => this.#settle(seq, value, start));
     }
@@ -577,6 +402,7 @@ export class Runner {
     error: unknown,
     start: number,
   ): Promise<void> | undefined {
+    const transfer = loadedTransfer();
     if (transfer === undefined) {
       return loadTransfer().then(
         () => this.#fail(seq, status, error, start),
@@ -630,50 +456,4 @@ export class Runner {
       }
     }
   }
-}
-
-/**
- * Runs a map chunk item by item (an item that returns a promise is awaited
- * before the next starts). The result is the array of results, or
- * `{ outcomes: [status, value, …] }` when some item threw.
- */
-function runChunk(
-  fn: TaskFn,
-  kind: number,
-  items: ArrayLike<unknown>,
-): unknown {
-  const star = kind === STARMAP_CHUNK;
-  const results: unknown[] = new Array(items.length);
-  let failed: Set<number> | undefined;
-  const finish = () => {
-    if (failed === undefined) return numbersAsFloat64(results) ?? results;
-    const outcomes: unknown[] = [];
-    for (let i = 0; i < results.length; i++) {
-      outcomes.push(failed.has(i) ? THREW : OK, results[i]);
-    }
-    return new ChunkOutcomes(outcomes);
-  };
-  const from = (start: number): unknown => {
-    for (let i = start; i < items.length; i++) {
-      let r: unknown;
-      try {
-        r = star ? fn(...(items[i] as unknown[])) : fn(items[i]);
-      } catch (error) {
-        results[i] = error;
-        (failed ??= new Set()).add(i);
-        continue;
-      }
-      if (isThenable(r)) {
-        return Promise.resolve(r).then((v) => {
-          results[i] = v;
-        }, (error) => {
-          results[i] = error;
-          (failed ??= new Set()).add(i);
-        }).then(() => from(i + 1));
-      }
-      results[i] = r;
-    }
-    return finish();
-  };
-  return from(0);
 }

@@ -1,0 +1,75 @@
+/**
+ * How a child encodes what it sends: the transfer walk of `ipc/_transfer.ts`
+ * for anything but plain values, loaded on first need.
+ *
+ * The walk brings the registry of every shareable class, so a child whose
+ * tasks only pass primitives (or arrays of them, or long number chunks as
+ * `Float64Array`) starts without evaluating the whole package. A literal
+ * dynamic import is part of the static module graph, so a child with
+ * narrowed permissions can still import it. An error that must be recorded
+ * synchronously before the walk is loaded (a crash while the task module
+ * loads) gets a plain record: class, name, message, stack, nested values as
+ * text.
+ *
+ * @module
+ */
+import { type ErrorRecord, MARK, recordError } from "../ipc/_error_record.ts";
+
+/** The transfer walk's module. */
+export type Transfer = typeof import("../ipc/_transfer.ts");
+
+let transfer: Transfer | undefined;
+let loading: Promise<Transfer> | undefined;
+
+/** The walk, when loaded. */
+export function loadedTransfer(): Transfer | undefined {
+  return transfer;
+}
+
+/** Loads the walk (once). */
+export function loadTransfer(): Promise<Transfer> {
+  return loading ??= import("../ipc/_transfer.ts").then((m) => transfer = m);
+}
+
+/** Whether `value` is a transfer envelope that needs reviving. */
+export function isEnvelope(value: unknown): boolean {
+  return typeof value === "object" && value !== null &&
+    (value as Record<string, unknown>)[MARK] === "value";
+}
+
+/** Whether `value` crosses as it is (not an object, function or symbol). */
+export function isPrimitive(value: unknown): boolean {
+  const type = typeof value;
+  return type === "object"
+    ? value === null
+    : type !== "function" && type !== "symbol";
+}
+
+/** Whether `value` is an array of primitives only (crosses as it is). */
+export function primitiveArray(value: unknown): boolean {
+  if (!Array.isArray(value)) return false;
+  for (let i = 0; i < value.length; i++) {
+    if (!isPrimitive(value[i])) return false;
+  }
+  return true;
+}
+
+/** An error record, synchronously (see the module note). */
+export function errorRecord(error: unknown): ErrorRecord {
+  if (transfer !== undefined) return transfer.serializeError(error);
+  const text = (value: unknown): unknown =>
+    value instanceof Error
+      ? recordError(value, text, () => {})
+      : isPrimitive(value)
+      ? value
+      : String(value);
+  if (error instanceof Error) return recordError(error, text, () => {});
+  return {
+    [MARK]: "error",
+    className: "",
+    name: "",
+    message: String(error),
+    props: {},
+    thrown: text(error),
+  };
+}
