@@ -13,7 +13,9 @@
  * Adapters:
  *
  * - `"worker"`: a Web Worker started from a `data:` entry module that
- *   imports `_worker_main.ts` and the task module (see there). The parent
+ *   imports `_worker_main.ts` and the task module (see there). Small
+ *   messages go as JSON strings (`compact`), large binary values as moved
+ *   copies (`_transfer_list.ts`). The parent
  *   needs read access to the task module (and to this package's files when
  *   it is loaded from a local path); `permissions` become the Worker's
  *   `deno.permissions`, passed only when given.
@@ -35,7 +37,10 @@ import {
   expand,
   type FnDef,
   type ParentMessage,
+  STARMAP_CHUNK,
+  TASK_WORDS,
 } from "./_protocol.ts";
+import { movedBatch } from "./_transfer_list.ts";
 import { checkExport, Runner, type TaskFn } from "./_runner.ts";
 import { SubprocessHandle } from "./_subprocess_handle.ts";
 
@@ -206,7 +211,27 @@ class WorkerHandle implements ChildHandle {
   }
 
   send(message: ParentMessage): void {
-    if (!this.#closed) this.#worker?.postMessage(compact(message) ?? message);
+    if (this.#closed || this.#worker === undefined) return;
+    const text = compact(message);
+    if (text !== undefined) {
+      this.#worker.postMessage(text);
+      return;
+    }
+    const moved = message.t === "run"
+      ? movedBatch(
+        message.batch,
+        TASK_WORDS,
+        3,
+        (i) => message.batch[i + 2] === STARMAP_CHUNK,
+      )
+      : undefined;
+    if (moved === undefined) {
+      this.#worker.postMessage(message);
+    } else {
+      this.#worker.postMessage({ ...message, batch: moved[0] }, {
+        transfer: moved[1],
+      });
+    }
   }
 
   terminate(): void {

@@ -32,14 +32,17 @@ import {
   expand,
   type FnDef,
   type ParentMessage,
+  RESULT_WORDS,
 } from "./_protocol.ts";
-import { checkExport, Runner, type TaskFn } from "./_runner.ts";
+import { movedBatch } from "./_transfer_list.ts";
+import { checkExport } from "./_fn_table.ts";
+import { Runner, type TaskFn } from "./_runner.ts";
 
 const BOOT_INFO = Symbol.for("@mp/multiprocessing.bootInfo");
 
 /** The worker's global scope, as far as this module uses it. */
 const scope = globalThis as unknown as {
-  postMessage(message: unknown): void;
+  postMessage(message: unknown, options?: StructuredSerializeOptions): void;
   onmessage: ((event: MessageEvent) => void) | null;
   close(): void;
 };
@@ -76,7 +79,17 @@ function resolve(def: FnDef): TaskFn {
 }
 
 const runner = new Runner({
-  post: (message) => scope.postMessage(compact(message) ?? message),
+  post: (message) => {
+    const text = compact(message);
+    if (text !== undefined) return scope.postMessage(text);
+    const moved = message.t === "results"
+      ? movedBatch(message.batch, RESULT_WORDS, 2, () => false)
+      : undefined;
+    if (moved === undefined) return scope.postMessage(message);
+    scope.postMessage({ ...message, batch: moved[0] }, {
+      transfer: moved[1],
+    });
+  },
   resolve,
   end: ending,
   shared: false,

@@ -254,3 +254,25 @@ test("Pool: uneven task lengths on 2 workers all settle once (work stealing)", a
   assert.deepEqual(out, lengths.map((_, i) => i));
   assert.deepEqual([...counts], Array(120).fill(1));
 });
+
+test("Pool: large binary arguments are copies, and a task re-sent after its worker died still has its bytes", async () => {
+  const plain = new URL("../fixtures/pool_plain_tasks.ts", import.meta.url);
+  await using pool = new Pool({ processes: 1, module: plain });
+  const big = (mark: number) => new Uint8Array(64 * 1024).fill(mark);
+  const inputs = [big(1), big(255), big(7), big(9)];
+  const settled = await Promise.allSettled(
+    inputs.map((data) => pool.apply("bytesOrExit", [data])),
+  );
+  assert.equal(settled[1]!.status, "rejected");
+  for (const i of [0, 2, 3]) {
+    const out = (settled[i] as PromiseFulfilledResult<Uint8Array>).value;
+    assert.deepEqual(out, inputs[i]);
+    assert.notEqual(out.buffer, inputs[i]!.buffer);
+  }
+  for (const data of inputs) assert.equal(data.byteLength, 64 * 1024); // not detached
+  const many = Array.from({ length: 20 }, (_, i) => big(i));
+  const echoed = await pool.map("bytes", many, { chunksize: 3 });
+  assert.deepEqual(echoed, many);
+  const starred = await pool.starmap("bytes", many.map((b) => [b]));
+  assert.deepEqual(starred, many);
+});
