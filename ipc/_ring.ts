@@ -94,6 +94,28 @@ export class RingClosedError extends Error {
   }
 }
 
+/**
+ * Validates a `bufferSize` option (the bytes of a ring).
+ *
+ * @throws {TypeError} when it is not a number.
+ * @throws {RangeError} when it is not an integer from 256 to 2^30.
+ */
+export function checkBufferSize(what: string, bufferSize: unknown): void {
+  if (typeof bufferSize !== "number") {
+    throw new TypeError(
+      `Cannot create ${what} as bufferSize must be a number: received ${typeof bufferSize}`,
+    );
+  }
+  if (
+    !Number.isInteger(bufferSize) || bufferSize < MIN_CAPACITY ||
+    bufferSize > MAX_CAPACITY
+  ) {
+    throw new RangeError(
+      `Cannot create ${what} as bufferSize must be an integer from 256 to 2^30: received ${bufferSize}`,
+    );
+  }
+}
+
 /** Options of `Ring.create`. */
 export interface RingInit {
   /** Data bytes, rounded up to a power of two. */
@@ -196,9 +218,6 @@ export class Ring {
       }
     }
   }
-
-  /** Index of the unfinished counter, for `join()` waits. */
-  readonly unfinishedWord: number = UNFINISHED;
 
   /**
    * Wakes sleepers on `word` if there are any. Called right after an

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { Ring } from "./_ring.ts";
+import { checkBufferSize, Ring } from "./_ring.ts";
 import { RingTransport } from "./_ring_transport.ts";
 import { Connection } from "./connection.ts";
 
@@ -34,7 +34,7 @@ const DEFAULT_BUFFER = 256 * 1024;
  * @typeParam T The values sent.
  * @param options See `PipeOptions`.
  * @returns The two ends: with `duplex: false`, `[receiver, sender]`.
- * @throws {TypeError} when `duplex` is not a boolean.
+ * @throws {TypeError} when `duplex` or `bufferSize` has the wrong type.
  * @throws {RangeError} when `bufferSize` is out of range.
  *
  * @example
@@ -59,14 +59,7 @@ export function pipe<T = unknown>(
       `Cannot create pipe as duplex must be a boolean: received ${typeof duplex}`,
     );
   }
-  if (
-    typeof bufferSize !== "number" || !Number.isInteger(bufferSize) ||
-    bufferSize < 256 || bufferSize > 1 << 30
-  ) {
-    throw new RangeError(
-      `Cannot create pipe as bufferSize must be an integer from 256 to 2^30: received ${bufferSize}`,
-    );
-  }
+  checkBufferSize("pipe", bufferSize);
   const forward = Ring.create({ capacity: bufferSize });
   if (!duplex) {
     return [

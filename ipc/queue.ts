@@ -13,6 +13,7 @@
 import { describe, revive } from "../sync/_shareable.ts";
 import { decodeRange, encodeScratch } from "./_codec.ts";
 import {
+  checkBufferSize,
   DONE,
   joinableClasses,
   Ring,
@@ -123,18 +124,7 @@ function checkOptions(name: string, options: QueueOptions): void {
       `Cannot create ${name} as maxsize must be a non-negative integer: received ${maxsize}`,
     );
   }
-  if (typeof bufferSize !== "number") {
-    throw new TypeError(
-      `Cannot create ${name} as bufferSize must be a number: received ${typeof bufferSize}`,
-    );
-  }
-  if (
-    !Number.isInteger(bufferSize) || bufferSize < 256 || bufferSize > 1 << 30
-  ) {
-    throw new RangeError(
-      `Cannot create ${name} as bufferSize must be an integer from 256 to 2^30: received ${bufferSize}`,
-    );
-  }
+  checkBufferSize(name, bufferSize);
 }
 
 function isJoinable(cls: unknown): boolean {
