@@ -9,9 +9,15 @@ import { quote } from "../shared/_quote.ts";
 import { checkWaitOptions } from "../sync/_futex.ts";
 import { assertNotImporting } from "./_boot_state.ts";
 import { Dispatcher, now } from "./_dispatcher.ts";
-import { FnTable, taskModuleUrl } from "./_fn_table.ts";
+import { FnTable } from "./_fn_table.ts";
 import { ImapIterator } from "./_imap.ts";
 import { type CallHost, runMap } from "./_map_call.ts";
+import {
+  checkChunksize,
+  checkItems,
+  poolConfig,
+  primitives,
+} from "./_pool_config.ts";
 import { type PoolTask, TaskGroup } from "./_pool_task.ts";
 import {
   CALL,
@@ -20,12 +26,9 @@ import {
   numbersAsFloat64,
   STARMAP_CHUNK,
 } from "./_protocol.ts";
-import { BACKENDS, crossesProcess } from "./_spawn.ts";
+import { within } from "./_wait.ts";
 import { AsyncResult } from "./async_result.ts";
-import type { Backend } from "./backend.ts";
 import { PoolClosedError, PoolFullError } from "./errors.ts";
-import { checkPermissions } from "./permissions.ts";
-import { checkMemoryLimit } from "./_subprocess_handle.ts";
 import type {
   ApplyAsyncOptions,
   ApplyOptions,
@@ -38,94 +41,6 @@ import type {
   TaskResult,
 } from "./pool_options.ts";
 import type { JoinOptions, TaskFunction } from "./process.ts";
-import { within } from "./_wait.ts";
-
-function count(
-  what: string,
-  value: unknown,
-  fallback: number,
-  min: number,
-  allowInfinity: boolean,
-): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number") {
-    throw new TypeError(
-      `Cannot create Pool as ${what} must be a number: received ${
-        quote(value)
-      }`,
-    );
-  }
-  if (
-    !(allowInfinity && value === Infinity) &&
-    (!Number.isInteger(value) || value < min)
-  ) {
-    throw new RangeError(
-      `Cannot create Pool as ${what} must be an integer >= ${min}${
-        allowInfinity ? " or Infinity" : ""
-      }: received ${quote(value)}`,
-    );
-  }
-  return value;
-}
-
-function duration(what: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number") {
-    throw new TypeError(
-      `Cannot create Pool as ${what} must be a number: received ${
-        quote(value)
-      }`,
-    );
-  }
-  if (Number.isNaN(value) || value <= 0) {
-    throw new RangeError(
-      `Cannot create Pool as ${what} must be a positive number of ms: received ${
-        quote(value)
-      }`,
-    );
-  }
-  return value;
-}
-
-function checkChunksize(what: string, value: unknown): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
-    const E = typeof value === "number" ? RangeError : TypeError;
-    throw new E(
-      `Cannot ${what} as chunksize must be an integer >= 1: received ${
-        quote(value)
-      }`,
-    );
-  }
-  return value;
-}
-
-/** Whether every item is a primitive that crosses as it is. */
-function primitives(values: unknown[]): boolean {
-  for (let i = 0; i < values.length; i++) {
-    const value = values[i];
-    const type = typeof value;
-    if (
-      type === "object"
-        ? value !== null
-        : type === "function" || type === "symbol"
-    ) return false;
-  }
-  return true;
-}
-
-function checkItems(what: string, items: unknown): void {
-  if (
-    typeof items !== "object" || items === null ||
-    !(Symbol.iterator in items || Symbol.asyncIterator in items)
-  ) {
-    throw new TypeError(
-      `Cannot ${what} as items must be an Iterable or AsyncIterable: received ${
-        quote(items)
-      }`,
-    );
-  }
-}
 
 /**
  * A pool of workers running exported functions, Python's
@@ -200,90 +115,15 @@ export class Pool implements AsyncDisposable {
    */
   constructor(options: PoolOptions = {}) {
     assertNotImporting("Pool");
-    if (typeof options !== "object" || options === null) {
-      throw new TypeError(
-        `Cannot create Pool as options must be an object: received ${
-          quote(options)
-        }`,
-      );
-    }
-    const processes = count(
-      "processes",
-      options.processes,
-      navigator.hardwareConcurrency || 1,
-      1,
-      false,
-    );
-    const minProcesses = count(
-      "minProcesses",
-      options.minProcesses,
-      processes,
-      0,
-      false,
-    );
-    if (minProcesses > processes) {
-      throw new RangeError(
-        `Cannot create Pool as minProcesses must be at most processes (${processes}): received ${minProcesses}`,
-      );
-    }
-    const backend: Backend = options.backend ?? "worker";
-    if (!BACKENDS.includes(backend)) {
-      throw new TypeError(
-        `Cannot create Pool as backend must be one of ${
-          BACKENDS.map((b) => `"${b}"`).join(", ")
-        }: received ${quote(backend)}`,
-      );
-    }
-    const permissions = options.permissions === undefined
-      ? undefined
-      : checkPermissions(options.permissions);
-    const memoryLimitMb = checkMemoryLimit(
-      options.memoryLimitMb,
-      backend,
-      "Pool",
-    );
-    const module = taskModuleUrl(options.module ?? Deno.mainModule, "Pool");
-    this.#crossProcess = crossesProcess(backend);
-    let initializer: { fn: FnDef; args: unknown } | null = null;
-    if (options.initializer !== undefined) {
-      const initargs = options.initargs ?? [];
-      if (!Array.isArray(initargs)) {
-        throw new TypeError(
-          `Cannot create Pool as initargs must be an array: received ${
-            quote(initargs)
-          }`,
-        );
-      }
-      initializer = {
-        fn: this.#fns.define(options.initializer, "create Pool"),
-        args: toTransferable(initargs, {
-          name: "initargs",
-          crossProcess: this.#crossProcess,
-        }),
-      };
-    }
-    this.#processes = processes;
-    this.#maxQueue = count("maxQueue", options.maxQueue, Infinity, 0, true);
+    const config = poolConfig(options, this.#fns);
+    this.#processes = config.processes;
+    this.#maxQueue = config.maxQueue;
+    this.#crossProcess = config.crossProcess;
     this.#dispatcher = new Dispatcher({
-      processes,
-      minProcesses,
-      backend,
-      permissions,
-      memoryLimitMb,
-      module,
-      fns: this.#fns,
-      initializer,
-      maxTasksPerChild: count(
-        "maxTasksPerChild",
-        options.maxTasksPerChild,
-        Infinity,
-        1,
-        true,
-      ),
-      taskTimeout: duration("taskTimeout", options.taskTimeout, Infinity),
-      idleTimeout: duration("idleTimeout", options.idleTimeout, 10_000),
+      ...config,
       onSettle: () => this.#onSettle(),
     });
+    const processes = config.processes;
     this.#host = {
       processes,
       submitChunk: (def, star, items, group, resolve, reject) =>
