@@ -36,7 +36,8 @@ import {
   type FnDef,
   TASK_WORDS,
 } from "./_protocol.ts";
-import { checkExport, Runner, type TaskFn } from "./_runner.ts";
+import { checkExport } from "./_fn_table.ts";
+import { Runner, type TaskFn } from "./_runner.ts";
 import {
   decodeParentMessage,
   encodeClaim,
