@@ -3,14 +3,23 @@ import {
   activeChildren,
   type Backend,
   currentProcess,
+  Pool,
   Process,
   RemoteError,
   WorkerExitError,
 } from "@mp/multiprocessing/pool";
 import { SharedValue } from "@mp/multiprocessing/shared";
+import { Lock, LockAbandonedError } from "@mp/multiprocessing/sync";
 import { test } from "../_leak_check.ts";
 import { testEachBackend } from "./_backends.ts";
-import { add, addInto, fail, sleep, whoAmI } from "../fixtures/pool_tasks.ts";
+import {
+  add,
+  addInto,
+  fail,
+  lockAndExit,
+  sleep,
+  whoAmI,
+} from "../fixtures/pool_tasks.ts";
 
 const module = new URL("../fixtures/pool_tasks.ts", import.meta.url);
 
@@ -419,4 +428,22 @@ test("Process: the parent waits for a non-daemon child to finish", async () => {
 
 test("Process: a daemon child does not keep the parent alive", async () => {
   assert.equal(await runScript("daemon", "60000"), "main done\n");
+});
+
+test("Process: a lock held by a child that ended is abandoned, not deadlocked", async () => {
+  const lock = new Lock();
+  const child = new Process({ target: lockAndExit, args: [lock], module });
+  await child.start();
+  assert.equal(await child.join(), 0);
+  const error = await lock.acquire({ timeout: 10_000 }).catch((e) => e);
+  assert.ok(error instanceof LockAbandonedError);
+  error.guard.release();
+  assert.equal(lock.locked(), false);
+});
+
+test("currentProcess() inside a pool worker names the worker", async () => {
+  await using pool = new Pool({ processes: 1, module });
+  const me = await pool.apply(whoAmI, []);
+  assert.match(me.name, /^PoolWorker-\d+$/);
+  assert.equal(me.pid, activeChildren()[0]?.pid);
 });
