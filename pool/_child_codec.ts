@@ -4,9 +4,9 @@
  *
  * The walk brings the registry of every shareable class, so a child whose
  * tasks only pass primitives (or arrays of them, or long number chunks as
- * `Float64Array`) starts without evaluating the whole package. A literal
- * dynamic import is part of the static module graph, so a child with
- * narrowed permissions can still import it. An error that must be recorded
+ * `Float64Array`) starts without loading the whole package. A child whose
+ * permissions may not allow reading the package later gets it from its
+ * entry instead (`provideTransfer`, `useTransferLoader`). An error that must be recorded
  * synchronously before the walk is loaded (a crash while the task module
  * loads) gets a plain record: class, name, message, stack, nested values as
  * text.
@@ -18,8 +18,16 @@ import { type ErrorRecord, MARK, recordError } from "../ipc/_error_record.ts";
 /** The transfer walk's module. */
 export type Transfer = typeof import("../ipc/_transfer.ts");
 
+/**
+ * Not a literal: Deno loads the graph of a literal dynamic import with the
+ * worker itself (measured: most of the bootstrap's start-up cost), which is
+ * what this module avoids.
+ */
+const TRANSFER_URL = new URL("../ipc/_transfer.ts", import.meta.url).href;
+
 let transfer: Transfer | undefined;
 let loading: Promise<Transfer> | undefined;
+let loader = (): Promise<Transfer> => import(TRANSFER_URL);
 
 /** The walk, when loaded. */
 export function loadedTransfer(): Transfer | undefined {
@@ -28,7 +36,22 @@ export function loadedTransfer(): Transfer | undefined {
 
 /** Loads the walk (once). */
 export function loadTransfer(): Promise<Transfer> {
-  return loading ??= import("../ipc/_transfer.ts").then((m) => transfer = m);
+  if (transfer !== undefined) return Promise.resolve(transfer);
+  return loading ??= loader().then((m) => transfer = m);
+}
+
+/** Hands over the walk, already loaded (a static import of the entry). */
+export function provideTransfer(module: Transfer): void {
+  transfer = module;
+}
+
+/**
+ * Replaces how the walk is loaded: a child whose permissions may not allow
+ * reading this package at run time passes `() => import(<literal>)`, which
+ * Deno loads with the entry's graph (no permission needed).
+ */
+export function useTransferLoader(load: () => Promise<Transfer>): void {
+  loader = load;
 }
 
 /** Whether `value` is a transfer envelope that needs reviving. */

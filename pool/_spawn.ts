@@ -26,7 +26,8 @@
  *
  * @module
  */
-import { serializeError } from "../ipc/_transfer.ts";
+import * as transferModule from "../ipc/_transfer.ts";
+import { provideTransfer } from "./_child_codec.ts";
 import type { Backend } from "./backend.ts";
 import { type Permissions, toWorkerPermissions } from "./permissions.ts";
 import {
@@ -110,19 +111,29 @@ function exitMessage(
   phase: ExitPhase,
   error: Error,
 ): ChildMessage {
-  return { t: "exit", code, phase, error: serializeError(error) };
+  return {
+    t: "exit",
+    code,
+    phase,
+    error: transferModule.serializeError(error),
+  };
 }
 
+const TRANSFER = new URL("../ipc/_transfer.ts", import.meta.url).href;
 const entries = new Map<string, string>();
 
 /**
  * The worker's entry module: the task module's URL first, then the
  * bootstrap, then the task module, then `boot()`. It is the same for every
  * child of one task module (the child's name comes from the Worker's `name`,
- * the rest with `init`), so Deno loads and compiles it once.
+ * the rest with `init`), so Deno loads and compiles it once. A child with
+ * narrowed permissions also gets the transfer walk from its entry (loaded
+ * with the parent's permissions), since it might not be allowed to import
+ * it later; other children load it only when a task needs it.
  */
-function entryUrl(module: string): string {
-  let url = entries.get(module);
+function entryUrl(module: string, narrowed: boolean): string {
+  const key = `${narrowed}:${module}`;
+  let url = entries.get(key);
   if (url === undefined) {
     const setInfo = `globalThis[Symbol.for(${
       JSON.stringify(BOOT_INFO_KEY)
@@ -131,10 +142,15 @@ function entryUrl(module: string): string {
       `import "data:text/javascript,${encodeURIComponent(setInfo)}";`,
       `import { boot } from ${JSON.stringify(BOOTSTRAP)};`,
       `import * as task from ${JSON.stringify(module)};`,
-      `boot(task);`,
+      ...(narrowed
+        ? [
+          `import * as walk from ${JSON.stringify(TRANSFER)};`,
+          `boot(task, walk);`,
+        ]
+        : [`boot(task);`]),
     ].join("\n");
     url = `data:text/javascript,${encodeURIComponent(source)}`;
-    entries.set(module, url);
+    entries.set(key, url);
   }
   return url;
 }
@@ -176,7 +192,10 @@ class WorkerHandle implements ChildHandle {
     if (permissions !== undefined) {
       workerOptions.deno = { permissions: toWorkerPermissions(permissions) };
     }
-    const worker = new Worker(entryUrl(info.module), workerOptions);
+    const worker = new Worker(
+      entryUrl(info.module, permissions !== undefined),
+      workerOptions,
+    );
     this.#worker = worker;
     worker.onmessage = (event: MessageEvent) => {
       if (this.#closed) return;
@@ -281,6 +300,7 @@ class InlineHandle implements ChildHandle {
 
   start(): void {
     const { info, local } = this.#options;
+    provideTransfer(transferModule); // this thread has it loaded already
     let namespace: Promise<Record<string, unknown>> | undefined;
     this.#runner = new Runner({
       post: (message) => {

@@ -25,6 +25,7 @@
  * @module
  */
 import { bootState } from "./_boot_state.ts";
+import { provideTransfer, type Transfer } from "./_child_codec.ts";
 import {
   type BootInfo,
   compact,
@@ -131,8 +132,13 @@ scope.onmessage = (event) => {
   else runner.handle(message);
 };
 
-/** Called by the entry module once the task module has loaded. */
-export function boot(module: Record<string, unknown>): void {
+/**
+ * Called by the entry module once the task module has loaded, with the
+ * transfer walk when the entry imported it (a child with narrowed
+ * permissions could not import it later).
+ */
+export function boot(module: Record<string, unknown>, walk?: Transfer): void {
+  if (walk !== undefined) provideTransfer(walk);
   namespace = module;
   state.importing = undefined;
   for (const message of held.splice(0)) runner.handle(message);
