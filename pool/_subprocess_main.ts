@@ -46,6 +46,12 @@ import {
   type WireParentMessage,
 } from "./_subprocess_protocol.ts";
 import { redirectOutput, writeFrameSync } from "./_subprocess_output.ts";
+import { useTransferLoader } from "./_child_codec.ts";
+
+// A literal dynamic import is part of the module graph, which Deno loads
+// without permissions: the runner can load the transfer walk even when the
+// child may not read this package.
+useTransferLoader(() => import("../ipc/_transfer.ts"));
 
 const info = JSON.parse(Deno.args[0] ?? "null") as BootInfo;
 const parentPid = Number(Deno.args[1]);
