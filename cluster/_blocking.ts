@@ -1,16 +1,18 @@
 /**
- * A connection of its own for blocking reads (`BLPOP`, `XREAD BLOCK`) that
- * can be stopped without losing what it read.
+ * A connection of its own for blocking reads (`BLPOP`, `XREAD BLOCK`,
+ * `XREADGROUP BLOCK`) that can be stopped without losing what it read.
  *
- * Closing the socket under a blocked command could drop an item the server
- * already popped, so a wait is stopped with `CLIENT UNBLOCK <id>`, sent on
- * the control connection: the server answers the blocked command with
- * "nothing" (or with the item, when it had one first). `run()` then waits
- * for that reply and hands it back, so the caller can put a late item back.
- * The id is read with `CLIENT ID` before the first wait; when an unblock
- * finds nothing to unblock (the connection was re-established and has a new
- * id), the id is looked up again in `CLIENT LIST` by the connection's unique
- * name, and the unblock is repeated until the command has answered.
+ * Every wait is a slice of at most `BLOCK_SLICE_MS` (callers loop), so a
+ * wait always ends by itself soon. Closing the socket under a blocked
+ * command could drop an item the server already popped; instead a stopped
+ * wait is cut short with `CLIENT UNBLOCK <id>` on the control connection
+ * (the server answers the blocked command with "nothing", or with the item
+ * when it had one first), and `run()` still waits for that reply and hands
+ * it back (as `late`), so the caller can put a late item back. The id comes from
+ * `CLIENT ID`; when the unblock finds nothing to unblock (the connection
+ * was re-established and has a new id) the id is looked up once in
+ * `CLIENT LIST` by the connection's unique name. A Redis user without
+ * these admin commands still works: the wait then ends with its slice.
  *
  * One command at a time: callers serialise their waits.
  *
@@ -18,14 +20,21 @@
  */
 import { closeRedis, openRedis, type Redis } from "./_redis_client.ts";
 import type { RedisTarget } from "./redis_connection.ts";
-import { pause } from "./_wait_scope.ts";
+
+/** The longest single blocking wait, in milliseconds. */
+export const BLOCK_SLICE_MS = 2000;
 
 /** What `run()` gives back. */
 export interface BlockingReply<T> {
-  /** The command's reply (it may carry data even when aborted). */
+  /** The reply, when it came before the abort. */
   value: T | undefined;
   /** Whether `signal` aborted the wait. */
   aborted: boolean;
+  /**
+   * The reply whenever it comes (`undefined` on an error): after an abort
+   * it may still carry data, which the caller must not lose.
+   */
+  late: Promise<T | undefined>;
 }
 
 /** A dedicated connection for blocking commands. */
@@ -51,7 +60,7 @@ export class BlockingConnection {
     const { redis } = await openRedis(target, what, name, true);
     try {
       const conn = new BlockingConnection(redis, control, name);
-      conn.#id = String(await redis.client("ID"));
+      conn.#id = await redis.client("ID").then(String, () => undefined);
       return conn;
     } catch (error) {
       await closeRedis(redis);
@@ -60,8 +69,9 @@ export class BlockingConnection {
   }
 
   /**
-   * Runs one blocking command. When `signal` aborts first, the command is
-   * unblocked and its reply still awaited.
+   * Runs one blocking command. When `signal` aborts first, this returns at
+   * once and the command is cut short in the background; its reply comes
+   * as `late`. The next command must wait for `late`.
    */
   async run<T>(
     command: (redis: Redis) => Promise<T>,
@@ -78,20 +88,19 @@ export class BlockingConnection {
       await Promise.race([reply.catch(() => {}), aborted]);
       signal.removeEventListener("abort", onAbort);
     }
+    const late = reply.catch(() => undefined);
     if (settled || !signal.aborted) {
-      return { value: await reply, aborted: signal.aborted };
+      const value = await late;
+      return { value, aborted: signal.aborted, late };
     }
-    const answered = new AbortController();
-    const done = reply.then(() => {}, () => {}).finally(() => answered.abort());
-    for (let round = 0; !settled; round++) {
-      const n = await this.#unblock(round > 0);
-      if (!settled) {
-        const wait = n > 0 ? 1000 : 50 * Math.min(round + 1, 10);
-        await pause(wait, answered.signal);
-      }
+    void this.#cut(() => settled);
+    return { value: undefined, aborted: true, late };
+  }
+
+  async #cut(settled: () => boolean): Promise<void> {
+    if ((await this.#unblock(false)) === 0 && !settled()) {
+      await this.#unblock(true);
     }
-    await done;
-    return { value: await reply, aborted: true };
   }
 
   async #unblock(lookUp: boolean): Promise<number> {

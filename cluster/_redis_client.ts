@@ -10,9 +10,11 @@
  * Errors the client emits while reconnecting are kept as `lastError`, not
  * printed.
  *
- * A server that restarted is told apart from a dropped connection by its
- * `run_id` (`INFO server`), checked on every `ready`: `onRestart` runs only
- * when it changed, that is when data may have been lost.
+ * Data loss (a restart without persistence, a flush, a fail-over to a
+ * replica that lagged) is told apart from a dropped connection by a marker
+ * key the client set when it connected (`SET … PX … GET`, on every
+ * `ready`): it is gone only when the server lost data. A marker does not
+ * need `INFO`, so restricted ACL users get this too.
  *
  * Lua scripts run by SHA (`EVALSHA`), loading the text on `NOSCRIPT`.
  *
@@ -150,24 +152,25 @@ export async function closeRedis(redis: Redis): Promise<void> {
   clearTimeout(timer);
 }
 
+/** How long a data-loss marker lives without a reconnect (ms): 7 days. */
+const MARK_TTL = 7 * 24 * 3_600_000;
+
 /**
- * Runs `onRestart` whenever `redis` reconnects to a server whose `run_id`
- * differs from the one it first saw.
+ * Sets the marker `key` now, and runs `onLost` whenever `redis` reconnects
+ * to find it gone.
  */
-export async function watchRestarts(
+export async function watchDataLoss(
   redis: Redis,
-  onRestart: () => void,
+  key: string,
+  onLost: () => void,
 ): Promise<void> {
-  let runId: string | undefined;
-  const check = async (): Promise<void> => {
-    const info = await redis.info("server");
-    const id = /run_id:(\w+)/.exec(info)?.[1];
-    if (id === undefined) return;
-    if (runId !== undefined && id !== runId) onRestart();
-    runId = id;
-  };
-  redis.on("ready", () => void check().catch(() => {}));
-  await check();
+  const mark = () => redis.set(key, "1", "PX", MARK_TTL, "GET");
+  redis.on("ready", () => {
+    mark().then((old) => {
+      if (old === null) onLost();
+    }).catch(() => {});
+  });
+  await mark();
 }
 
 // ioredis defines a `…Buffer` twin of every command but types only some;

@@ -1,6 +1,6 @@
 /**
  * A caller's side of its result stream: one loop that waits on
- * `XREAD BLOCK 0 … <last id>` on a connection of its own, hands each
+ * `XREAD BLOCK … <last id>` on a connection of its own, hands each
  * batch of outcomes to the pool, and trims what it has read (`XTRIM MINID
  * <last id>`, which keeps only the last entry read). Only this caller reads
  * the stream, so no consumer group is needed.
@@ -8,13 +8,13 @@
  * The loop survives reconnects (ioredis sends the blocked read again). After
  * a Redis restart the cursor is reset to `0`, so a stream restored from a
  * snapshot is read from its start (the pool drops results it already has).
- * `stop()` unblocks the read with `CLIENT UNBLOCK` and still hands over a
+ * `stop()` cuts the read short (see `_blocking.ts`) and still hands over a
  * batch that arrived meanwhile.
  *
  * @module
  */
 import type { Buffer } from "node:buffer";
-import type { BlockingConnection } from "./_blocking.ts";
+import { BLOCK_SLICE_MS, type BlockingConnection } from "./_blocking.ts";
 import type { Redis } from "./_redis_client.ts";
 import { type Outcome, parseResults } from "./_task_wire.ts";
 import { pause } from "./_wait_scope.ts";
@@ -65,19 +65,20 @@ export class ResultReader {
       let reply: ReadReply | undefined;
       try {
         const cursor = this.#cursor;
-        reply = (await this.#blocking.run(
+        const read = await this.#blocking.run(
           (redis) =>
             redis.xreadBuffer(
               "COUNT",
               1000,
               "BLOCK",
-              0,
+              BLOCK_SLICE_MS,
               "STREAMS",
               this.#key,
               cursor,
             ) as Promise<ReadReply>,
           signal,
-        )).value;
+        );
+        reply = read.aborted ? await read.late : read.value;
       } catch {
         if (signal.aborted) return;
         await pause(100, signal);

@@ -8,6 +8,7 @@
  * | `mp:pool:{name}:tasks`           | task stream, consumer group `nodes`    |
  * | `mp:pool:{name}:results:<caller>`| one caller's results (expire after 1 h)|
  * | `mp:pool:{name}:dead`            | dead letters (capped near 10,000)      |
+ * | `mp:pool:{name}:caller:<caller>` | a caller's marker: gone = data lost    |
  *
  * A task entry is one chunk of items of one call:
  * `c` caller id, `f` export name, `h` source hash (`""` when the caller
@@ -70,6 +71,7 @@ export interface PoolKeys {
   tasks: string;
   dead: string;
   results(caller: string): string;
+  marker(caller: string): string;
 }
 
 /** The keys of pool `name`. */
@@ -79,6 +81,7 @@ export function poolKeys(name: string): PoolKeys {
     tasks: `${base}:tasks`,
     dead: `${base}:dead`,
     results: (caller) => `${base}:results:${caller}`,
+    marker: (caller) => `${base}:caller:${caller}`,
   };
 }
 

@@ -18,7 +18,7 @@ import {
   closeRedis,
   type Connected,
   openRedis,
-  watchRestarts,
+  watchDataLoss,
 } from "./_redis_client.ts";
 import { ResultReader } from "./_result_reader.ts";
 import { unpack } from "./_stored_value.ts";
@@ -71,7 +71,7 @@ interface Chunk {
  * rejects with a `RemoteError` whose `cause` is the error thrown. A node
  * that dies leaves its entries pending; others take them over after their
  * visibility timeout. A Redis restart is survived: connections come back,
- * and if the server lost its data (a new `run_id`), every item still
+ * and if the server lost its data (a marker key is gone), every item still
  * outstanding is submitted again.
  *
  * Functions are found by export name on the nodes and checked against
@@ -187,7 +187,11 @@ export class ClusterPool implements AsyncDisposable {
       blocking = await BlockingConnection.open(target, what, conn.redis);
       await ensureGroup(conn.redis, poolKeys(name).tasks);
       const pool = new ClusterPool(name, caller, maxAttempts, conn, blocking);
-      await watchRestarts(conn.redis, () => pool.#onRestart());
+      await watchDataLoss(
+        conn.redis,
+        pool.#keys.marker(caller),
+        () => pool.#onDataLoss(),
+      );
       pool.#reader.start();
       return pool;
     } catch (error) {
@@ -628,7 +632,7 @@ export class ClusterPool implements AsyncDisposable {
     if (this.#waiting.size === 0) this.#wakeIdle();
   }
 
-  #onRestart(): void {
+  #onDataLoss(): void {
     this.#reader.resetCursor();
     const chunks = [...this.#chunks];
     ensureGroup(this.#conn.redis, this.#keys.tasks).catch(() => {}).then(() => {

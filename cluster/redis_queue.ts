@@ -6,7 +6,7 @@
  */
 import type { Buffer } from "node:buffer";
 import { QueueClosedError, type TryGetResult } from "../ipc/queue.ts";
-import { BlockingConnection } from "./_blocking.ts";
+import { BLOCK_SLICE_MS, BlockingConnection } from "./_blocking.ts";
 import {
   closeRedis,
   type Connected,
@@ -253,6 +253,7 @@ export class RedisQueue<T> implements AsyncIterable<T>, AsyncDisposable {
     const before = this.#getTurn;
     let release = () => {};
     this.#getTurn = new Promise<void>((resolve) => release = resolve);
+    let late: Promise<void> | undefined;
     try {
       await abortable(before, scope.signal);
       const blocking = await abortable(
@@ -260,27 +261,32 @@ export class RedisQueue<T> implements AsyncIterable<T>, AsyncDisposable {
         scope.signal,
       );
       const key = this.#keys[0];
-      let item: Buffer | undefined;
-      let aborted = false;
-      while (item === undefined) {
+      for (;;) {
         const reply = await blocking.run(
-          (redis) => redis.blpopBuffer(key, 0),
+          (redis) => redis.blpopBuffer(key, BLOCK_SLICE_MS / 1000),
           scope.signal,
         );
-        item = reply.value?.[1];
-        aborted = reply.aborted;
-        if (item === undefined) scope.signal.throwIfAborted();
+        if (reply.aborted) {
+          // An item may still come: put it back at the head when it does.
+          late = reply.late.then(async (value) => {
+            const item = value?.[1];
+            if (item !== undefined) await this.#conn.redis.lpush(key, item);
+          }).catch(() => {});
+          throw scope.signal.reason;
+        }
+        const item = reply.value?.[1];
+        if (item === undefined) continue;
+        if (item.length === 0) {
+          await this.#conn.redis.lpush(key, item);
+          throw new QueueClosedError(
+            `Cannot get() from ${this.#what} as it is closed and empty`,
+          );
+        }
+        return unpack(item) as T;
       }
-      if (aborted || item.length === 0) {
-        await this.#conn.redis.lpush(key, item);
-        if (aborted) throw scope.signal.reason;
-        throw new QueueClosedError(
-          `Cannot get() from ${this.#what} as it is closed and empty`,
-        );
-      }
-      return unpack(item) as T;
     } finally {
-      release();
+      if (late === undefined) release();
+      else void late.finally(release);
     }
   }
 

@@ -5,7 +5,7 @@
  */
 import type { Buffer } from "node:buffer";
 import type { Backend } from "../pool/backend.ts";
-import { BlockingConnection } from "./_blocking.ts";
+import { BLOCK_SLICE_MS, BlockingConnection } from "./_blocking.ts";
 import { Flusher } from "./_node_flush.ts";
 import { Reclaimer } from "./_node_reclaim.ts";
 import { type NodeRunner, startRunner } from "./_node_runner.ts";
@@ -355,7 +355,7 @@ export class WorkerNode implements AsyncDisposable {
               "COUNT",
               room,
               "BLOCK",
-              0,
+              BLOCK_SLICE_MS,
               "STREAMS",
               this.#keys.tasks,
               ">",
@@ -371,7 +371,8 @@ export class WorkerNode implements AsyncDisposable {
         }
         continue;
       }
-      const streams = (reply.value ?? []) as [Buffer, [Buffer, Buffer[]][]][];
+      const value = reply.aborted ? await reply.late : reply.value;
+      const streams = (value ?? []) as [Buffer, [Buffer, Buffer[]][]][];
       for (const [, entries] of streams) {
         for (const [id, fields] of entries) {
           this.#start(id.toString(), fields, 1);

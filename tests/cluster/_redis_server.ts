@@ -56,19 +56,43 @@ function freePort(): number {
   return port;
 }
 
-async function ping(port: number): Promise<boolean> {
-  let conn: Deno.TcpConn | undefined;
+/** PEM files of a TLS server (and the CA that signed its certificate). */
+export interface TlsFiles {
+  ca: string;
+  cert: string;
+  key: string;
+}
+
+/** Whether a server answers on `port` (any reply counts: NOAUTH too). */
+async function ping(port: number, tls: TlsFiles | undefined): Promise<boolean> {
+  let conn: Deno.Conn | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    conn = await Deno.connect({ hostname: "127.0.0.1", port });
-    await conn.write(new TextEncoder().encode("PING\r\n"));
-    const buf = new Uint8Array(16);
-    const n = await conn.read(buf);
-    return n !== null &&
-      new TextDecoder().decode(buf.subarray(0, n)).startsWith("+PONG");
+    const attempt = (async () => {
+      conn = tls === undefined
+        ? await Deno.connect({ hostname: "127.0.0.1", port })
+        : await Deno.connectTls({
+          hostname: "127.0.0.1",
+          port,
+          caCerts: [await Deno.readTextFile(tls.ca)],
+        });
+      await conn.write(new TextEncoder().encode("PING\r\n"));
+      const n = await conn.read(new Uint8Array(64));
+      return n !== null && n > 0;
+    })();
+    const late = new Promise<boolean>((resolve) =>
+      timer = setTimeout(() => resolve(false), 2000)
+    );
+    const ok = await Promise.race([attempt, late]);
+    attempt.catch(() => {});
+    return ok;
   } catch {
     return false;
   } finally {
-    conn?.close();
+    clearTimeout(timer);
+    try {
+      (conn as Deno.Conn | undefined)?.close();
+    } catch { /* closed */ }
   }
 }
 
@@ -76,30 +100,56 @@ async function ping(port: number): Promise<boolean> {
 export class RedisServer implements AsyncDisposable {
   readonly port: number;
   readonly #extra: string[];
+  readonly #tls: TlsFiles | undefined;
   #child: Deno.ChildProcess | undefined;
 
-  private constructor(port: number, extra: string[]) {
+  private constructor(
+    port: number,
+    extra: string[],
+    tls: TlsFiles | undefined,
+  ) {
     this.port = port;
     this.#extra = extra;
+    this.#tls = tls;
   }
 
-  /** Starts a server on a free port; `extra` are more redis-server flags. */
-  static async start(extra: string[] = []): Promise<RedisServer> {
-    const server = new RedisServer(freePort(), extra);
+  /**
+   * Starts a server on a free port; `extra` are more redis-server flags;
+   * with `tls` it listens with TLS only.
+   */
+  static async start(
+    extra: string[] = [],
+    tls?: TlsFiles,
+  ): Promise<RedisServer> {
+    const server = new RedisServer(freePort(), extra, tls);
     await server.#spawn();
     return server;
   }
 
-  /** `redis://127.0.0.1:<port>`. */
+  /** `redis://127.0.0.1:<port>` (`rediss://` with TLS). */
   get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
+    return `${
+      this.#tls === undefined ? "redis" : "rediss"
+    }://127.0.0.1:${this.port}`;
   }
 
   async #spawn(): Promise<void> {
     this.#child = new Deno.Command(REDIS_SERVER!, {
       args: [
-        "--port",
-        String(this.port),
+        ...(this.#tls === undefined ? ["--port", String(this.port)] : [
+          "--port",
+          "0",
+          "--tls-port",
+          String(this.port),
+          "--tls-cert-file",
+          this.#tls.cert,
+          "--tls-key-file",
+          this.#tls.key,
+          "--tls-ca-cert-file",
+          this.#tls.ca,
+          "--tls-auth-clients",
+          "no",
+        ]),
         "--bind",
         "127.0.0.1",
         "--save",
@@ -117,7 +167,7 @@ export class RedisServer implements AsyncDisposable {
       stderr: "null",
     }).spawn();
     const deadline = Date.now() + 15_000;
-    while (!(await ping(this.port))) {
+    while (!(await ping(this.port, this.#tls))) {
       if (Date.now() > deadline) {
         await this.stop();
         throw new Error(`redis-server did not answer on port ${this.port}`);
@@ -149,4 +199,83 @@ export class RedisServer implements AsyncDisposable {
   [Symbol.asyncDispose](): Promise<void> {
     return this.stop();
   }
+}
+
+/**
+ * A CA and a server certificate for 127.0.0.1 made with openssl in a temp
+ * dir, or undefined when openssl is missing. Remove `dir` when done.
+ */
+export async function makeTlsFiles(): Promise<
+  (TlsFiles & { dir: string }) | undefined
+> {
+  const dir = await Deno.makeTempDir({ prefix: "mp_tls_" });
+  const run = async (args: string[]) => {
+    const out = await new Deno.Command("openssl", {
+      args,
+      cwd: dir,
+      stdout: "null",
+      stderr: "null",
+    })
+      .output();
+    if (!out.success) throw new Error(`openssl ${args[0]} failed`);
+  };
+  try {
+    await run([
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      "ca.key",
+      "-out",
+      "ca.crt",
+      "-days",
+      "2",
+      "-subj",
+      "/CN=mp-test-ca",
+    ]);
+    await run([
+      "req",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      "server.key",
+      "-out",
+      "server.csr",
+      "-subj",
+      "/CN=localhost",
+    ]);
+    await Deno.writeTextFile(
+      `${dir}/ext.cnf`,
+      "subjectAltName=IP:127.0.0.1,DNS:localhost\n",
+    );
+    await run([
+      "x509",
+      "-req",
+      "-in",
+      "server.csr",
+      "-CA",
+      "ca.crt",
+      "-CAkey",
+      "ca.key",
+      "-CAcreateserial",
+      "-out",
+      "server.crt",
+      "-days",
+      "2",
+      "-extfile",
+      "ext.cnf",
+    ]);
+  } catch {
+    await Deno.remove(dir, { recursive: true });
+    return undefined;
+  }
+  return {
+    dir,
+    ca: `${dir}/ca.crt`,
+    cert: `${dir}/server.crt`,
+    key: `${dir}/server.key`,
+  };
 }
