@@ -169,7 +169,7 @@ export class Dispatcher {
     }
     this.#queue.push(task);
     task.group?.tasks.add(task);
-    if (this.#outstanding++ === 0) this.#ref(true);
+    if (this.#outstanding++ === 0 && !this.#refd) this.#ref(true);
     this.#schedule();
   }
 
@@ -268,6 +268,7 @@ export class Dispatcher {
   #dispatch(): void {
     this.#scheduled = false;
     if (this.#state === "terminated") return;
+    if (this.#outstanding === 0 && this.#refd) this.#ref(false);
     this.#compact();
     this.#ensureWorkers();
     const { maxTasksPerChild } = this.#o;
@@ -668,8 +669,9 @@ export class Dispatcher {
     if (ok) this.stats.completed += task.items;
     else this.stats.failed += task.items;
     if (--this.#outstanding === 0) {
-      this.#ref(false);
-      if (this.#state === "closing") this.#schedule();
+      // Unref on the next dispatch, after the caller's continuation: a
+      // caller awaiting one task at a time submits the next one first.
+      this.#schedule();
     }
     if (ok) task.resolve(value);
     else task.reject(value);

@@ -269,9 +269,13 @@ const FLOAT64_CHUNK = 64;
 export function numbersAsFloat64(
   values: ArrayLike<unknown>,
 ): Float64Array | undefined {
-  if (values.length < FLOAT64_CHUNK) return undefined;
-  for (let i = 0; i < values.length; i++) {
-    if (typeof values[i] !== "number") return undefined;
+  const n = values.length;
+  if (n < FLOAT64_CHUNK) return undefined;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const value = values[i];
+    if (typeof value !== "number") return undefined;
+    out[i] = value;
   }
-  return Float64Array.from(values as ArrayLike<number>);
+  return out;
 }

@@ -714,7 +714,10 @@ export class Pool implements AsyncDisposable {
   }
 
   /**
-   * Waits for every worker to exit, after `close()` or `terminate()`.
+   * Waits for every worker to exit, after `close()` or `terminate()`. After
+   * `close()` that includes the queued work, and calls started before it
+   * that still submit (a `map` waiting for `maxQueue` room, an `imap` whose
+   * input is still being read: finish or `return()` it).
    *
    * @param options `timeout` (ms) and `signal` of the wait.
    * @throws {Error} When the pool is still running (call `close()` first).
