@@ -11,13 +11,21 @@
  * pool's `RemoteError`), so the caller can wrap it once; a worker that
  * died under the item gives its `WorkerExitError`.
  *
+ * `runEntry` counts attempts: an entry's `attempt` field (bumped each time
+ * failed items are put back) plus its deliveries beyond the first (each
+ * take-over of a dead node's entry is one). Past the caller's
+ * `maxAttempts` the items are not run again but fail with a
+ * `TaskLostError` (the nodes running them kept dying), as their last
+ * attempt.
+ *
  * @module
  */
 import { pathToFileURL } from "node:url";
 import type { Backend } from "../pool/backend.ts";
 import { RemoteError } from "../pool/errors.ts";
 import { Pool } from "../pool/pool.ts";
-import { sourceHash } from "./_task_wire.ts";
+import type { Finished } from "./_node_flush.ts";
+import { type Outcome, sourceHash, type TaskEntry } from "./_task_wire.ts";
 
 /** Runs items of one task module. */
 export interface NodeRunner {
@@ -99,4 +107,36 @@ export async function startRunner(options: RunnerOptions): Promise<NodeRunner> {
       await pool.join();
     },
   };
+}
+
+/** Runs the items of one entry (or fails them all when out of attempts). */
+export function runEntry(
+  runner: NodeRunner,
+  streamId: string,
+  task: TaskEntry,
+  deliveries: number,
+): Finished | Promise<Finished> {
+  const attempt = task.attempt + deliveries - 1;
+  if (attempt > task.maxAttempts) {
+    const error = new Error(
+      `Cannot finish task "${task.fn}" as the worker nodes running it stopped ${
+        deliveries - 1
+      } time(s) before it ended`,
+    );
+    error.name = "TaskLostError";
+    return {
+      streamId,
+      task: { ...task, attempt: task.maxAttempts },
+      outcomes: task.ids.map((id) => ({ id, ok: false, value: error })),
+    };
+  }
+  const current = { ...task, attempt };
+  const problem = runner.check(task.fn, task.hash);
+  return Promise.all(task.ids.map((id, i): Promise<Outcome> | Outcome => {
+    if (problem !== undefined) return { id, ok: false, value: problem };
+    return runner.run(task.fn, task.args[i]!).then(
+      (value) => ({ id, ok: true, value }),
+      (value) => ({ id, ok: false, value }),
+    );
+  })).then((outcomes) => ({ streamId, task: current, outcomes }));
 }

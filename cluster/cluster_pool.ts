@@ -4,16 +4,22 @@
  *
  * @module
  */
-import type { Buffer } from "node:buffer";
-import { PoolClosedError, RemoteError } from "../pool/errors.ts";
+import { PoolClosedError } from "../pool/errors.ts";
 import type { TaskFunction } from "../pool/process.ts";
 import type { MapItems, TaskResult } from "../pool/pool_options.ts";
 import { BlockingConnection } from "./_blocking.ts";
+import {
+  checkCount,
+  checkIterable,
+  runMap,
+  toFnRef,
+} from "./_cluster_calls.ts";
 import {
   type ChunkHandle,
   type ImapHost,
   ImapIterator,
 } from "./_cluster_imap.ts";
+import { type Chunk, type FnRef, Ledger } from "./_ledger.ts";
 import {
   closeRedis,
   type Connected,
@@ -26,13 +32,10 @@ import {
   checkPoolName,
   ensureGroup,
   fieldMap,
-  type Outcome,
   type PoolKeys,
   poolKeys,
-  sourceHash,
-  taskFields,
 } from "./_task_wire.ts";
-import { abortable, WaitScope } from "./_wait_scope.ts";
+import { WaitScope } from "./_wait_scope.ts";
 import type { RedisTarget } from "./redis_connection.ts";
 import type {
   ClusterApplyOptions,
@@ -42,20 +45,6 @@ import type {
   ClusterPoolStats,
   DeadLetter,
 } from "./cluster_pool_options.ts";
-
-interface FnRef {
-  name: string;
-  hash: string;
-}
-
-interface Chunk {
-  ids: number[];
-  left: number;
-  args: unknown[][];
-  fn: FnRef;
-  streamId: string | undefined;
-  settle: (index: number, ok: boolean, value: unknown) => void;
-}
 
 /**
  * A pool whose workers are worker nodes (`cluster/worker.ts`, or
@@ -101,23 +90,11 @@ export class ClusterPool implements AsyncDisposable {
   readonly #name: string;
   readonly #caller: string;
   readonly #keys: PoolKeys;
-  readonly #maxAttempts: number;
   readonly #conn: Connected;
   readonly #reader: ResultReader;
   readonly #blocking: BlockingConnection;
-  readonly #waiting = new Map<number, { chunk: Chunk; index: number }>();
-  readonly #chunks = new Set<Chunk>();
-  readonly #stats: ClusterPoolStats = {
-    submitted: 0,
-    completed: 0,
-    failed: 0,
-    duplicates: 0,
-    resubmitted: 0,
-    pending: 0,
-  };
-  #nextId = 0;
+  readonly #ledger: Ledger;
   #state: "open" | "closing" | "ended" = "open";
-  #idleWaiters: (() => void)[] = [];
   #ended: Promise<void> | undefined;
 
   private constructor(
@@ -130,14 +107,14 @@ export class ClusterPool implements AsyncDisposable {
     this.#name = name;
     this.#caller = caller;
     this.#keys = poolKeys(name);
-    this.#maxAttempts = maxAttempts;
     this.#conn = conn;
     this.#blocking = blocking;
+    this.#ledger = new Ledger(conn.redis, this.#keys, caller, maxAttempts);
     this.#reader = new ResultReader(
       blocking,
       conn.redis,
       this.#keys.results(caller),
-      (outcomes) => this.#onResults(outcomes),
+      (outcomes) => this.#ledger.onResults(outcomes),
     );
   }
 
@@ -213,7 +190,7 @@ export class ClusterPool implements AsyncDisposable {
 
   /** Counters of this caller, in items. */
   get stats(): ClusterPoolStats {
-    return { ...this.#stats, pending: this.#waiting.size };
+    return { ...this.#ledger.counts, pending: this.#ledger.pending };
   }
 
   /**
@@ -259,7 +236,7 @@ export class ClusterPool implements AsyncDisposable {
         return reject(signal.reason);
       }
       const onAbort = () => {
-        this.#cancel(chunk);
+        this.#ledger.cancel(chunk);
         scope[Symbol.dispose]();
         reject(signal.reason);
       };
@@ -509,9 +486,7 @@ export class ClusterPool implements AsyncDisposable {
         "Cannot join ClusterPool as it is open; call close() first",
       );
     }
-    while (this.#waiting.size > 0 && this.#state !== "ended") {
-      await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
-    }
+    await this.#ledger.idle();
     await this.#end();
   }
 
@@ -527,11 +502,7 @@ export class ClusterPool implements AsyncDisposable {
     const error = new PoolClosedError(
       "Cannot finish the task as the ClusterPool was terminated",
     );
-    for (const chunk of [...this.#chunks]) {
-      this.#cancel(chunk);
-      chunk.ids.forEach((_, i) => chunk.settle(i, false, error));
-    }
-    this.#wakeIdle();
+    this.#ledger.failAll(error);
     await this.#end();
   }
 
@@ -545,19 +516,15 @@ export class ClusterPool implements AsyncDisposable {
     this.#ended ??= (async () => {
       this.#state = "ended";
       await this.#reader.stop();
-      await this.#conn.redis.del(this.#keys.results(this.#caller)).catch(
-        () => {},
-      );
+      this.#ledger.closed = true;
+      await this.#conn.redis.del(
+        this.#keys.results(this.#caller),
+        this.#keys.marker(this.#caller),
+      ).catch(() => {});
       await this.#blocking.close();
       await closeRedis(this.#conn.redis);
     })();
     return this.#ended;
-  }
-
-  #wakeIdle(): void {
-    const waiters = this.#idleWaiters;
-    this.#idleWaiters = [];
-    for (const wake of waiters) wake();
   }
 
   #submit(
@@ -569,155 +536,33 @@ export class ClusterPool implements AsyncDisposable {
     if (this.#state !== "open") {
       throw new PoolClosedError(`Cannot ${what} as the pool is closed`);
     }
-    const ids = args.map(() => this.#nextId++);
-    const chunk: Chunk = {
-      ids,
-      left: ids.length,
-      args,
-      fn,
-      streamId: undefined,
-      settle,
-    };
-    const fields = taskFields({
-      caller: this.#caller,
-      fn: fn.name,
-      hash: fn.hash,
-      attempt: 1,
-      maxAttempts: this.#maxAttempts,
-      ids,
-      args,
-    });
-    ids.forEach((id, index) => this.#waiting.set(id, { chunk, index }));
-    this.#chunks.add(chunk);
-    this.#stats.submitted += ids.length;
-    this.#send(chunk, fields);
-    return chunk;
-  }
-
-  #send(chunk: Chunk, fields: (string | Buffer)[]): void {
-    this.#conn.redis.xadd(this.#keys.tasks, "*", ...fields).then((id) => {
-      if (id !== null) chunk.streamId = id;
-    }, (error) => {
-      if (!this.#chunks.has(chunk)) return;
-      this.#cancel(chunk);
-      chunk.ids.forEach((_, i) => chunk.settle(i, false, error));
-    });
-  }
-
-  #cancel(chunk: Chunk): void {
-    if (!this.#chunks.delete(chunk)) return;
-    for (const id of chunk.ids) {
-      if (this.#waiting.get(id)?.chunk === chunk) this.#waiting.delete(id);
-    }
-    if (chunk.streamId !== undefined && this.#state !== "ended") {
-      this.#conn.redis.xdel(this.#keys.tasks, chunk.streamId).catch(() => {});
-    }
-    if (this.#waiting.size === 0) this.#wakeIdle();
-  }
-
-  #onResults(outcomes: Outcome[]): void {
-    for (const { id, ok, value } of outcomes) {
-      const waiting = this.#waiting.get(id);
-      if (waiting === undefined) {
-        this.#stats.duplicates++;
-        continue;
-      }
-      this.#waiting.delete(id);
-      const { chunk, index } = waiting;
-      if (--chunk.left === 0) this.#chunks.delete(chunk);
-      if (ok) this.#stats.completed++;
-      else this.#stats.failed++;
-      chunk.settle(index, ok, ok ? value : new RemoteError(value));
-    }
-    if (this.#waiting.size === 0) this.#wakeIdle();
+    return this.#ledger.submit(fn, args, settle);
   }
 
   #onDataLoss(): void {
     this.#reader.resetCursor();
-    const chunks = [...this.#chunks];
-    ensureGroup(this.#conn.redis, this.#keys.tasks).catch(() => {}).then(() => {
-      for (const chunk of chunks) {
-        if (!this.#chunks.has(chunk)) continue;
-        const ids: number[] = [];
-        const args: unknown[][] = [];
-        chunk.ids.forEach((id, i) => {
-          if (this.#waiting.get(id)?.chunk !== chunk) return;
-          ids.push(id);
-          args.push(chunk.args[i]!);
-        });
-        if (ids.length === 0) continue;
-        this.#stats.resubmitted += ids.length;
-        this.#send(
-          chunk,
-          taskFields({
-            caller: this.#caller,
-            fn: chunk.fn.name,
-            hash: chunk.fn.hash,
-            attempt: 1,
-            maxAttempts: this.#maxAttempts,
-            ids,
-            args,
-          }),
-        );
-      }
-    });
+    ensureGroup(this.#conn.redis, this.#keys.tasks).catch(() => {})
+      .then(() => this.#ledger.resubmit());
   }
 
-  async #map(
+  #map(
     fn: TaskFunction | string,
     items: MapItems<unknown>,
     options: ClusterMapOptions,
     star: boolean,
     what: string,
   ): Promise<unknown[]> {
-    using scope = new WaitScope(options, what);
-    const signal = scope.signal;
-    signal.throwIfAborted();
-    const ref = toFnRef(fn, what);
-    const chunksize = checkCount(options.chunksize, what, "chunksize");
-    if (this.#state !== "open") {
-      throw new PoolClosedError(`Cannot ${what} as the pool is closed`);
-    }
-    const list = await abortable(collect(items, what), signal);
-    const n = list.length;
-    const size = chunksize ?? defaultChunksize(n);
-    const results = new Array<unknown>(n);
-    const chunks: Chunk[] = [];
-    let done = 0;
-    let onAbort = () => {};
-    try {
-      return await new Promise<unknown[]>((resolve, reject) => {
-        let failed = false;
-        const fail = (error: unknown) => {
-          if (failed) return;
-          failed = true;
-          for (const chunk of chunks) this.#cancel(chunk);
-          reject(error);
-        };
-        onAbort = () => fail(signal.reason);
-        signal.addEventListener("abort", onAbort, { once: true });
-        if (n === 0) return resolve(results);
-        try {
-          for (let start = 0; start < n && !failed; start += size) {
-            const part = list.slice(start, start + size).map((item, i) =>
-              star ? checkArgs(item, start + i, what) : [item]
-            );
-            chunks.push(this.#submit(ref, part, (i, ok, value) => {
-              if (failed) return;
-              if (!ok) return fail(value);
-              results[start + i] = value;
-              done++;
-              options.onProgress?.(done, n);
-              if (done === n) resolve(results);
-            }, what));
-          }
-        } catch (error) {
-          fail(error);
-        }
-      });
-    } finally {
-      signal.removeEventListener("abort", onAbort);
-    }
+    return runMap(
+      {
+        submit: (ref, args, settle) => this.#submit(ref, args, settle, what),
+        cancel: (chunk) => this.#ledger.cancel(chunk),
+      },
+      fn,
+      items,
+      options,
+      star,
+      what,
+    );
   }
 
   #imap<R>(
@@ -728,14 +573,7 @@ export class ClusterPool implements AsyncDisposable {
     what: string,
   ): AsyncIterableIterator<R> {
     const ref = toFnRef(fn, what);
-    if (
-      items === null || typeof items !== "object" ||
-      !(Symbol.iterator in items || Symbol.asyncIterator in items)
-    ) {
-      throw new TypeError(
-        `Cannot ${what} as items must be iterable: received ${String(items)}`,
-      );
-    }
+    checkIterable(items, what);
     const chunksize = checkCount(options.chunksize, what, "chunksize") ?? 1;
     const maxInFlight = checkCount(options.maxInFlight, what, "maxInFlight") ??
       1000;
@@ -744,7 +582,7 @@ export class ClusterPool implements AsyncDisposable {
     }
     const host: ImapHost = {
       submit: (args, settle) => this.#submit(ref, args, settle, what),
-      cancel: (chunk: ChunkHandle) => this.#cancel(chunk as Chunk),
+      cancel: (chunk: ChunkHandle) => this.#ledger.cancel(chunk as Chunk),
     };
     return new ImapIterator<R>(host, items, {
       ordered,
@@ -755,60 +593,4 @@ export class ClusterPool implements AsyncDisposable {
       onProgress: options.onProgress,
     });
   }
-}
-
-/** `ceil(items / 32)`, between 1 and 1,000. */
-function defaultChunksize(items: number): number {
-  return Math.max(1, Math.min(1000, Math.ceil(items / 32)));
-}
-
-function toFnRef(fn: unknown, what: string): FnRef {
-  if (typeof fn === "string" && fn !== "") return { name: fn, hash: "" };
-  if (typeof fn === "function" && fn.name !== "") {
-    return { name: fn.name, hash: sourceHash(fn.toString()) };
-  }
-  throw new TypeError(
-    `Cannot ${what} as fn must be a named function exported by the nodes' module, or its export name: received ${
-      typeof fn === "function" ? "an anonymous function" : typeof fn
-    }`,
-  );
-}
-
-function checkCount(
-  value: unknown,
-  what: string,
-  name: string,
-): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
-    throw new RangeError(
-      `Cannot ${what} as ${name} must be an integer >= 1: received ${
-        String(value)
-      }`,
-    );
-  }
-  return value;
-}
-
-function checkArgs(item: unknown, index: number, what: string): unknown[] {
-  if (!Array.isArray(item)) {
-    throw new TypeError(
-      `Cannot ${what} as item ${index} is not an argument array: received ${typeof item}`,
-    );
-  }
-  return item;
-}
-
-async function collect(
-  items: MapItems<unknown>,
-  what: string,
-): Promise<unknown[]> {
-  if (Array.isArray(items)) return items;
-  if (items !== null && typeof items === "object") {
-    if (Symbol.asyncIterator in items) return await Array.fromAsync(items);
-    if (Symbol.iterator in items) return [...items];
-  }
-  throw new TypeError(
-    `Cannot ${what} as items must be iterable: received ${String(items)}`,
-  );
 }

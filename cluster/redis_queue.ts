@@ -7,12 +7,8 @@
 import type { Buffer } from "node:buffer";
 import { QueueClosedError, type TryGetResult } from "../ipc/queue.ts";
 import { BLOCK_SLICE_MS, BlockingConnection } from "./_blocking.ts";
-import {
-  closeRedis,
-  type Connected,
-  openRedis,
-  Script,
-} from "./_redis_client.ts";
+import { closeRedis, type Connected, openRedis } from "./_redis_client.ts";
+import { CLOSE, PUT, queueKeys, SIZE } from "./_queue_layout.ts";
 import { pack, unpack } from "./_stored_value.ts";
 import { abortable, pause, WaitScope } from "./_wait_scope.ts";
 import type { RedisTarget } from "./redis_connection.ts";
@@ -39,27 +35,6 @@ export interface RedisQueueWaitOptions {
    */
   timeout?: number;
 }
-
-// The empty string never encodes a value: it marks "closed" at the tail.
-const PUT = new Script(
-  3,
-  `if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
-local max = tonumber(redis.call('GET', KEYS[3]) or '0')
-if max > 0 and redis.call('LLEN', KEYS[1]) >= max then return 0 end
-redis.call('RPUSH', KEYS[1], ARGV[1])
-return 1`,
-);
-const CLOSE = new Script(
-  2,
-  `if redis.call('SET', KEYS[2], '1', 'NX') then redis.call('RPUSH', KEYS[1], '') end
-return 1`,
-);
-const SIZE = new Script(
-  2,
-  `local n = redis.call('LLEN', KEYS[1])
-if n > 0 and redis.call('EXISTS', KEYS[2]) == 1 then n = n - 1 end
-return n`,
-);
 
 /**
  * A FIFO queue in a Redis list, with the methods of `Queue` that make sense
@@ -159,12 +134,7 @@ export class RedisQueue<T> implements AsyncIterable<T>, AsyncDisposable {
         `Cannot connect RedisQueue "${name}" as maxsize must be a non-negative integer: received ${maxsize}`,
       );
     }
-    const base = `mp:queue:{${name}}`;
-    const keys: [string, string, string] = [
-      base,
-      `${base}:closed`,
-      `${base}:maxsize`,
-    ];
+    const keys = queueKeys(name);
     const what = `RedisQueue "${name}"`;
     const conn = await openRedis(options.redis, what, `mp-queue-${name}`);
     try {

@@ -39,7 +39,8 @@ import type {
   RedisConnectionOptions,
   RedisTlsOptions,
 } from "./redis_connection.ts";
-import { WorkerNode, type WorkerNodeOptions } from "./worker_node.ts";
+import { WorkerNode } from "./worker_node.ts";
+import type { WorkerNodeOptions } from "./worker_node_options.ts";
 
 /** The node options the flags in `args` stand for. */
 export function parseWorkerArgs(args: string[]): WorkerNodeOptions {

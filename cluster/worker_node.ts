@@ -4,76 +4,25 @@
  * @module
  */
 import type { Buffer } from "node:buffer";
-import type { Backend } from "../pool/backend.ts";
 import { BLOCK_SLICE_MS, BlockingConnection } from "./_blocking.ts";
 import { Flusher } from "./_node_flush.ts";
 import { Reclaimer } from "./_node_reclaim.ts";
-import { type NodeRunner, startRunner } from "./_node_runner.ts";
+import { type NodeRunner, runEntry, startRunner } from "./_node_runner.ts";
 import { closeRedis, type Connected, openRedis } from "./_redis_client.ts";
 import {
   checkPoolName,
   ensureGroup,
   GROUP,
-  type Outcome,
   parseTask,
   type PoolKeys,
   poolKeys,
   type TaskEntry,
 } from "./_task_wire.ts";
 import { pause } from "./_wait_scope.ts";
-import type { RedisTarget } from "./redis_connection.ts";
-
-/** Options of `WorkerNode.start()`. */
-export interface WorkerNodeOptions {
-  /**
-   * The module exporting the task functions: a URL, or a path resolved
-   * against the working directory. It must be the same code the callers
-   * import: a function whose source differs is refused.
-   */
-  module: string | URL;
-  /** Where Redis is. Default `"redis://127.0.0.1:6379"`. */
-  redis?: RedisTarget;
-  /** The cluster pool to serve (`ClusterPoolOptions.name`). Default `"default"`. */
-  name?: string;
-  /** Workers of the node's local `Pool`. Default `navigator.hardwareConcurrency`. */
-  processes?: number;
-  /** Backend of the local `Pool`. Default `"worker"`. */
-  backend?: Backend;
-  /**
-   * Items the node holds at once, running or queued on its local pool,
-   * counted over whole task entries (chunks): it reads as many entries as
-   * fit, judging by the sizes it has seen, and at least one per process
-   * plus one, however large. Small entries are then read many at a time
-   * (fewer round trips), large ones a few at a time (so that other nodes
-   * get their share). Default `processes × 32`.
-   */
-  prefetch?: number;
-  /**
-   * Milliseconds a task entry may go untouched before another node takes
-   * it over. A live node touches its running entries every third of this,
-   * so only a dead (or frozen) node loses them. Use the same value on every
-   * node. Default `30_000`.
-   */
-  visibilityTimeout?: number;
-  /** This node's consumer name in the group. Default `node-<pid>-<random>`. */
-  consumer?: string;
-}
-
-/** What a node has done, counted in items (a chunk holds several). */
-export interface WorkerNodeStats {
-  /** Task entries held now. */
-  running: number;
-  /** Items that succeeded. */
-  completed: number;
-  /** Items that failed on their last attempt (each is a dead letter). */
-  failed: number;
-  /** Failed items put back for another attempt. */
-  retried: number;
-  /** Items sent to the dead-letter stream. */
-  deadLettered: number;
-  /** Task entries taken over from nodes that stopped answering. */
-  reclaimed: number;
-}
+import type {
+  WorkerNodeOptions,
+  WorkerNodeStats,
+} from "./worker_node_options.ts";
 
 function positive(
   what: string,
@@ -401,31 +350,9 @@ export class WorkerNode implements AsyncDisposable {
         .finally(() => this.#flushed([streamId]));
       return;
     }
-    const attempt = task.attempt + deliveries - 1;
-    if (attempt > task.maxAttempts) {
-      const error = new Error(
-        `Cannot finish task "${task.fn}" as the worker nodes running it stopped ${
-          deliveries - 1
-        } time(s) before it ended`,
-      );
-      error.name = "TaskLostError";
-      this.#flusher.add({
-        streamId,
-        task: { ...task, attempt: task.maxAttempts },
-        outcomes: task.ids.map((id) => ({ id, ok: false, value: error })),
-      });
-      return;
-    }
-    const current = { ...task, attempt };
-    const problem = this.#runner.check(task.fn, task.hash);
-    Promise.all(task.ids.map((id, i): Promise<Outcome> | Outcome => {
-      if (problem !== undefined) return { id, ok: false, value: problem };
-      return this.#runner.run(task.fn, task.args[i]!).then(
-        (value) => ({ id, ok: true, value }),
-        (value) => ({ id, ok: false, value }),
-      );
-    })).then((outcomes) =>
-      this.#flusher.add({ streamId, task: current, outcomes })
-    );
+    const finished = runEntry(this.#runner, streamId, task, deliveries);
+    if (finished instanceof Promise) {
+      finished.then((f) => this.#flusher.add(f));
+    } else this.#flusher.add(finished);
   }
 }
