@@ -12,6 +12,12 @@
  *    count with `XPENDING`, and starts it. Entries deleted meanwhile (a
  *    caller cancelled) are dropped from the pending list by Redis itself.
  *
+ * 3. every 30 ticks, deletes from the group the consumers that hold
+ *    nothing and have not read for ten visibility timeouts (at least 5
+ *    minutes): nodes that died and whose entries were taken over. A live
+ *    node reads at least every 2 s, and one deleted by mistake is simply
+ *    re-created by its next read.
+ *
  * Errors (Redis away, the group lost in a restart) end the tick quietly;
  * the next tick tries again.
  *
@@ -47,6 +53,7 @@ export class Reclaimer {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #tick: Promise<void> | undefined;
   #stopped = false;
+  #ticks = 0;
   /** Entries taken over from other nodes so far. */
   reclaimed = 0;
 
@@ -90,6 +97,7 @@ export class Reclaimer {
   }
 
   async #run(): Promise<void> {
+    if (++this.#ticks % 30 === 0) await this.#forgetDead();
     const running = this.#host.running();
     if (running.length > 0) {
       await this.#redis.xclaim(
@@ -136,6 +144,28 @@ export class Reclaimer {
       });
       cursor = next.toString();
       if (cursor === "0-0") return;
+    }
+  }
+
+  async #forgetDead(): Promise<void> {
+    const rows = await this.#redis.xinfo(
+      "CONSUMERS",
+      this.#keys.tasks,
+      GROUP,
+    ) as unknown[][];
+    const limit = Math.max(10 * this.#timeout, 300_000);
+    for (const row of rows) {
+      const info = new Map<string, unknown>();
+      for (let i = 0; i + 1 < row.length; i += 2) {
+        info.set(String(row[i]), row[i + 1]);
+      }
+      const name = String(info.get("name"));
+      if (
+        name !== this.#consumer && Number(info.get("pending")) === 0 &&
+        Number(info.get("idle")) > limit
+      ) {
+        await this.#redis.xgroup("DELCONSUMER", this.#keys.tasks, GROUP, name);
+      }
     }
   }
 }
