@@ -3,7 +3,8 @@
 // Pool of 1 worker), against the local Pool (baseline) in the same run:
 // - map of 2,000 tiny items, default chunk size (ceil(n / 32) = 63);
 // - map of 500 tiny items, one item per task entry (per-entry overhead);
-// - one apply() round trip, with a raw Redis PING as the floor.
+// - one apply() round trip (baseline: the same Redis Stream round trip with
+//   bare commands), with a raw PING and a local Pool apply for scale.
 // Divide the items by the time per iteration for items per second; the
 // per-task overhead is (cluster − local) / items.
 //
@@ -162,13 +163,56 @@ if (!hasRedis()) {
     );
   }
 
-  Deno.bench(
-    "raw Redis PING round trip",
-    { group: "apply", baseline: true },
-    async () => {
-      await raw.ping();
-    },
-  );
+  Deno.bench("raw Redis PING round trip", { group: "apply" }, async () => {
+    await raw.ping();
+  });
+  // The floor of one task: the same stream round trip with bare commands
+  // (a second pair of connections plays the node, in this process).
+  const echo = new Redis(url);
+  const echoRead = new Redis(url);
+  const rawRead = new Redis(url);
+  await echo.xgroup("CREATE", "raw:t", "g", "0", "MKSTREAM");
+  void (async () => {
+    for (;;) {
+      const rep = await echoRead.xreadgroup(
+        "GROUP",
+        "g",
+        "n",
+        "COUNT",
+        10,
+        "BLOCK",
+        0,
+        "STREAMS",
+        "raw:t",
+        ">",
+      ).catch(() => null) as [string, [string, string[]][]][] | null;
+      if (rep === null) return;
+      for (const [, entries] of rep) {
+        for (const [id, fields] of entries) {
+          await echo.multi().xadd("raw:r", "*", "p", fields[1]!)
+            .xack("raw:t", "g", id).xdel("raw:t", id).exec();
+        }
+      }
+    }
+  })();
+  let rawLast = "0";
+  Deno.bench("raw Redis Stream round trip (XADD, XREADGROUP, MULTI, XREAD)", {
+    group: "apply",
+    baseline: true,
+  }, async () => {
+    await raw.xadd("raw:t", "*", "p", "3");
+    const rep = await rawRead.xread(
+      "BLOCK",
+      0,
+      "STREAMS",
+      "raw:r",
+      rawLast,
+    ) as [
+      string,
+      [string, string[]][],
+    ][];
+    rawLast = rep[0]![1].at(-1)![0];
+  });
   Deno.bench("local Pool (1 worker): apply", { group: "apply" }, async () => {
     await local.apply(square, [3]);
   });
