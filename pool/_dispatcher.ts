@@ -217,6 +217,11 @@ export class Dispatcher {
     if (this.#state !== "running") return;
     this.#state = "closing";
     this.#clearIdleTimer();
+    if (this.#backoff !== undefined && this.#head >= this.#queue.length) {
+      // Nothing waits for a respawn.
+      clearTimeout(this.#backoff);
+      this.#backoff = undefined;
+    }
     this.#schedule();
     this.#checkEnded();
   }
@@ -585,6 +590,7 @@ export class Dispatcher {
     this.#backoff = setTimeout(() => {
       this.#backoff = undefined;
       this.#schedule();
+      this.#checkEnded(); // a closed pool may have been waiting for it
     }, delay);
   }
 

@@ -276,3 +276,11 @@ test("Pool: large binary arguments are copies, and a task re-sent after its work
   const starred = await pool.starmap("bytes", many.map((b) => [b]));
   assert.deepEqual(starred, many);
 });
+
+test("Pool: join() after close() does not wait on a pending respawn back-off", async () => {
+  const pool = new Pool({ processes: 2, initializer: "failingSetup", module });
+  await rejection(pool.apply("add", [1, 2]));
+  pool.close();
+  await pool.join({ timeout: 30_000 });
+  assert.equal(pool.stats.workers, 0);
+});
