@@ -331,6 +331,3 @@ export class Ring {
 
 /** The ring each `Queue` handle runs on (for its subclasses' methods). */
 export const ringOf: WeakMap<object, Ring> = new WeakMap();
-
-/** Queue classes whose rings keep the `UNFINISHED` count. */
-export const joinableClasses: WeakSet<object> = new WeakSet();

@@ -266,43 +266,6 @@ Deno.test("Queue survives a producer Worker terminated in the middle of put()", 
   assert.equal(queue.qsize(), 0);
 });
 
-Deno.test("JoinableQueue.join() waits until a Worker has called taskDone() for every item", async () => {
-  const queue = new JoinableQueue<number>();
-  for (let i = 1; i <= 100; i++) await queue.put(i);
-  assert.equal(queue.unfinished, 100);
-  await using remote = await Remote.start();
-  const work = remote.call("work", { queue, count: 100 });
-  await queue.join({ timeout: 20_000 });
-  assert.equal(queue.unfinished, 0);
-  assert.equal(await work, 5050);
-  queue.joinSync({ timeout: 0 });
-});
-
-Deno.test("JoinableQueue.taskDone() called more times than items were put throws RangeError", async () => {
-  const queue = new JoinableQueue<string>();
-  await queue.put("a");
-  assert.equal(await queue.get(), "a");
-  queue.taskDone();
-  assert.throws(() => queue.taskDone(), RangeError);
-  assert.equal(queue.unfinished, 0);
-});
-
-Deno.test("JoinableQueue.join() times out while items are unfinished", async () => {
-  const queue = new JoinableQueue<number>();
-  await queue.put(1);
-  await assert.rejects(
-    queue.join({ timeout: 10 }),
-    (error: DOMException) => error.name === "TimeoutError",
-  );
-  assert.throws(
-    () => queue.joinSync({ timeout: 10 }),
-    (error: DOMException) => error.name === "TimeoutError",
-  );
-  await queue.get();
-  queue.taskDone();
-  await queue.join();
-});
-
 Deno.test("JoinableQueue and SimpleQueue revive as their own class over the same memory", async () => {
   const joinable = new JoinableQueue<number>();
   const simple = new SimpleQueue<number>();
@@ -326,12 +289,32 @@ Deno.test("JoinableQueue and SimpleQueue revive as their own class over the same
   );
 });
 
-Deno.test("SimpleQueue carries items from a Worker", async () => {
-  const queue = new SimpleQueue<{ p: number; i: number }>();
-  await using remote = await Remote.start();
-  await remote.call("produce", { queue, producer: 1, count: 3, sync: true });
-  assert.equal(queue.empty(), false);
-  const items = [await queue.get(), await queue.get(), await queue.get()];
-  assert.deepEqual(items.map((item) => item.i), [0, 1, 2]);
-  assert.equal(queue.empty(), true);
+Deno.test("Queue, JoinableQueue and SimpleQueue load whichever ipc/ file a thread imports first", async () => {
+  const firsts = [
+    "../../ipc/queue.ts",
+    "../../ipc/joinable_queue.ts",
+    "../../ipc/simple_queue.ts",
+    "../../ipc/connection.ts",
+    "../../ipc/_codec.ts",
+    "../../ipc/_transfer.ts",
+  ];
+  for (const first of firsts) {
+    const worker = new Worker(
+      new URL("../fixtures/ipc_entry.ts", import.meta.url),
+      { type: "module" },
+    );
+    try {
+      const answer = new Promise((resolve) => {
+        worker.onmessage = (event) => resolve(event.data);
+      });
+      worker.postMessage({ first });
+      assert.deepEqual(await answer, [
+        "ipc.Queue",
+        "ipc.JoinableQueue",
+        "ipc.SimpleQueue",
+      ], first);
+    } finally {
+      worker.terminate();
+    }
+  }
 });

@@ -1,0 +1,397 @@
+/**
+ * The `Queue` class: a FIFO over one shared-memory ring (`_ring.ts`),
+ * items encoded by the codec (`_codec.ts`), puts and gets driven by the
+ * ring's `Writer` and `Reader`.
+ *
+ * Import it from `queue.ts`, never from here. The codec reaches the
+ * registry of shareable kinds, which loads `queue.ts` and with it the
+ * variants (`JoinableQueue`, `SimpleQueue`) that extend `Queue`. Entered
+ * through `queue.ts`, this file is done before any variant is evaluated;
+ * entered here first, a variant would extend a class not yet defined.
+ *
+ * @module
+ */
+import { describe, revive } from "../sync/_shareable.ts";
+import { decodeRange, encodeScratch } from "./_codec.ts";
+import { queueClassOf, registerQueueClass } from "./_queue_kinds.ts";
+import { readableOf, writableOf } from "./_queue_streams.ts";
+import {
+  checkBufferSize,
+  DONE,
+  Ring,
+  RingClosedError,
+  ringOf,
+} from "./_ring.ts";
+import { Reader } from "./_ring_reader.ts";
+import { Writer } from "./_ring_writer.ts";
+import { checkTimeout, runAsync, runSync } from "./_ring_wait.ts";
+import type {
+  QueueData,
+  QueueOptions,
+  QueueSyncOptions,
+  QueueWaitOptions,
+  TryGetResult,
+} from "./queue.ts";
+import { QueueClosedError } from "./queue_closed_error.ts";
+
+const DEFAULT_BUFFER = 1 << 20;
+
+function closedError(
+  error: unknown,
+  name: string,
+  action: string,
+): unknown {
+  if (!(error instanceof RingClosedError)) return error;
+  return new QueueClosedError(
+    action === "get"
+      ? `Cannot get() from ${name} as it is closed and empty`
+      : `Cannot put() on ${name} as it is closed`,
+    { cause: error },
+  );
+}
+
+function checkOptions(name: string, options: QueueOptions): void {
+  const { maxsize = 0, bufferSize = DEFAULT_BUFFER } = options;
+  if (typeof maxsize !== "number") {
+    throw new TypeError(
+      `Cannot create ${name} as maxsize must be a number: received ${typeof maxsize}`,
+    );
+  }
+  if (!Number.isInteger(maxsize) || maxsize < 0 || maxsize > 0x7fff_ffff) {
+    throw new RangeError(
+      `Cannot create ${name} as maxsize must be a non-negative integer: received ${maxsize}`,
+    );
+  }
+  checkBufferSize(name, bufferSize);
+}
+
+/** Set while `[revive]` builds an instance over existing memory. */
+let reviving: Ring | undefined;
+
+/**
+ * A FIFO queue shared by the main thread and Workers (Python's
+ * `multiprocessing.Queue`). Items are encoded once into shared memory, so
+ * they keep their types (`Map`, `Date`, `bigint`, typed arrays, errors …)
+ * but not their identity; functions, class instances with methods and
+ * shared-memory objects cannot be put (a `TypeError` that names the part,
+ * and the queue stays usable).
+ *
+ * Pass the queue itself into a Worker (as a task or `Process` argument, or
+ * inside any message built with the package's transfer) and use it there.
+ * `putSync` / `getSync` block the thread (allowed in Workers, and on Deno's
+ * main thread, where they stall the event loop). Needs no permission flag.
+ * A shared object (a `Lock`, another `Queue`, a `SharedArrayBuffer` …)
+ * cannot go through a queue, whose items are bytes: pass it to the Worker
+ * as a task or `Process` argument instead.
+ *
+ * @typeParam T The items' type.
+ *
+ * @example
+ * ```ts
+ * import { Queue } from "@mp/multiprocessing/ipc";
+ * import assert from "node:assert/strict";
+ *
+ * const queue = new Queue<{ id: number; tags: Set<string> }>({ maxsize: 10 });
+ * await queue.put({ id: 1, tags: new Set(["a"]) });
+ * assert.equal(queue.qsize(), 1);
+ * const item = await queue.get();
+ * assert.deepEqual(item, { id: 1, tags: new Set(["a"]) });
+ * ```
+ */
+export class Queue<T> implements AsyncIterable<T> {
+  #ring: Ring;
+  #readable: ReadableStream<T> | undefined;
+  #writable: WritableStream<T> | undefined;
+
+  /**
+   * Creates a queue over fresh shared memory.
+   *
+   * @param options See `QueueOptions`.
+   * @throws {RangeError} when `maxsize` is negative or not an integer, or
+   * `bufferSize` is out of range.
+   * @throws {TypeError} when they are not numbers.
+   */
+  constructor(options: QueueOptions = {}) {
+    if (reviving !== undefined) {
+      this.#ring = reviving;
+      reviving = undefined;
+    } else {
+      checkOptions(this.constructor.name, options);
+      this.#ring = Ring.create({
+        capacity: options.bufferSize ?? DEFAULT_BUFFER,
+        maxsize: options.maxsize ?? 0,
+        joinable: queueClassOf(new.target.prototype)?.joinable ?? false,
+      });
+    }
+    ringOf.set(this, this.#ring);
+  }
+
+  /**
+   * Rebuilds a queue over the memory of a description (the shareable
+   * protocol; used when a queue crosses into a Worker).
+   *
+   * @param data What `[describe]()` returned.
+   * @returns A queue over the same memory.
+   * @throws {TypeError} when `data` does not describe a queue.
+   */
+  static [revive]<T = unknown>(data: QueueData): Queue<T> {
+    const buffer = (data as Partial<QueueData> | undefined)?.buffer;
+    if (!Ring.validate(buffer)) {
+      throw new TypeError(
+        `Cannot revive ${this.name} as its description holds no queue memory`,
+      );
+    }
+    reviving = new Ring(buffer);
+    try {
+      return new this();
+    } finally {
+      reviving = undefined;
+    }
+  }
+
+  /**
+   * Describes this queue as clonable data (the shareable protocol).
+   *
+   * @returns The kind and the shared memory.
+   */
+  [describe](): { kind: string; data: QueueData } {
+    // A user's subclass crosses as the package class it extends.
+    const kind = queueClassOf(this)?.kind ?? "ipc.Queue";
+    return { kind, data: { buffer: this.#ring.buffer } };
+  }
+
+  /** The most items held, `0` for no limit. */
+  get maxsize(): number {
+    return this.#ring.maxsize;
+  }
+
+  /**
+   * Puts `item` at the end, waiting while the queue is full.
+   *
+   * @param item The item; encoded at once, so later changes to it are not
+   * seen.
+   * @param options `signal` and `timeout` bound the wait.
+   * @returns Once the item is in the queue.
+   * @throws {TypeError} when `item` cannot be encoded.
+   * @throws {QueueClosedError} when the queue is closed.
+   */
+  async put(item: T, options: QueueWaitOptions = {}): Promise<void> {
+    const name = this.constructor.name;
+    if (options.timeout !== undefined) {
+      checkTimeout(`put() on ${name}`, options.timeout);
+    }
+    options.signal?.throwIfAborted();
+    const encoded = encodeScratch(item, "item");
+    const op = new Writer(this.#ring, encoded.buf, encoded.length);
+    try {
+      if (op.step() === DONE) return;
+      op.own();
+      await runAsync(this.#ring, op, `put() on ${name}`, options);
+    } catch (error) {
+      throw closedError(error, name, "put");
+    }
+  }
+
+  /**
+   * Puts `item` at the end, blocking the thread while the queue is full.
+   *
+   * @param item The item.
+   * @param options `timeout` bounds the wait.
+   * @throws {TypeError} when `item` cannot be encoded.
+   * @throws {QueueClosedError} when the queue is closed.
+   */
+  putSync(item: T, options: QueueSyncOptions = {}): void {
+    const name = this.constructor.name;
+    if (options.timeout !== undefined) {
+      checkTimeout(`putSync() on ${name}`, options.timeout);
+    }
+    const encoded = encodeScratch(item, "item");
+    const op = new Writer(this.#ring, encoded.buf, encoded.length);
+    try {
+      if (op.step() !== DONE) {
+        runSync(this.#ring, op, `putSync() on ${name}`, options.timeout);
+      }
+    } catch (error) {
+      throw closedError(error, name, "put");
+    }
+  }
+
+  /**
+   * Puts `item` if that needs no waiting (Python's `put_nowait`).
+   *
+   * @param item The item; at most half of `bufferSize` once encoded.
+   * @returns Whether the item was put (false when the queue is full).
+   * @throws {TypeError} when `item` cannot be encoded.
+   * @throws {RangeError} when `item` is too big to put without waiting.
+   * @throws {QueueClosedError} when the queue is closed.
+   */
+  tryPut(item: T): boolean {
+    const name = this.constructor.name;
+    const encoded = encodeScratch(item, "item");
+    const op = new Writer(this.#ring, encoded.buf, encoded.length);
+    if (!op.whole) {
+      throw new RangeError(
+        `Cannot tryPut() on ${name} as the item takes more than half its buffer: received ${encoded.length} bytes; use put()`,
+      );
+    }
+    try {
+      if (op.step() === DONE) return true;
+    } catch (error) {
+      throw closedError(error, name, "put");
+    }
+    op.cancel();
+    return false;
+  }
+
+  /**
+   * Takes the first item, waiting until there is one.
+   *
+   * @param options `signal` and `timeout` bound the wait.
+   * @returns The item.
+   * @throws {QueueClosedError} when the queue is closed and empty.
+   */
+  async get(options: QueueWaitOptions = {}): Promise<T> {
+    const name = this.constructor.name;
+    if (options.timeout !== undefined) {
+      checkTimeout(`get() from ${name}`, options.timeout);
+    }
+    options.signal?.throwIfAborted();
+    const op = new Reader(this.#ring, decodeRange);
+    try {
+      if (op.step() !== DONE) {
+        await runAsync(this.#ring, op, `get() from ${name}`, options);
+      }
+    } catch (error) {
+      throw closedError(error, name, "get");
+    }
+    return op.value as T;
+  }
+
+  /**
+   * Takes the first item, blocking the thread until there is one.
+   *
+   * @param options `timeout` bounds the wait.
+   * @returns The item.
+   * @throws {QueueClosedError} when the queue is closed and empty.
+   */
+  getSync(options: QueueSyncOptions = {}): T {
+    const name = this.constructor.name;
+    if (options.timeout !== undefined) {
+      checkTimeout(`getSync() from ${name}`, options.timeout);
+    }
+    const op = new Reader(this.#ring, decodeRange);
+    try {
+      if (op.step() !== DONE) {
+        runSync(this.#ring, op, `getSync() from ${name}`, options.timeout);
+      }
+    } catch (error) {
+      throw closedError(error, name, "get");
+    }
+    return op.value as T;
+  }
+
+  /**
+   * Takes the first item if there is one (Python's `get_nowait`). An item
+   * that is still streaming in is read to its end.
+   *
+   * @returns `{ ok: true, value }`, or `{ ok: false }` when there is none.
+   */
+  tryGet(): TryGetResult<T> {
+    const op = new Reader(this.#ring, decodeRange, true);
+    let word: number;
+    try {
+      word = op.step();
+      if (word !== DONE && op.streaming) {
+        runSync(this.#ring, op, `tryGet() from ${this.constructor.name}`);
+        word = DONE;
+      }
+    } catch (error) {
+      if (error instanceof RingClosedError) return { ok: false };
+      throw error;
+    }
+    if (word === DONE) return { ok: true, value: op.value as T };
+    op.cancel();
+    return { ok: false };
+  }
+
+  /**
+   * The number of items in the queue (approximate while others put and
+   * get).
+   *
+   * @returns The count.
+   */
+  qsize(): number {
+    return Math.max(0, this.#ring.count);
+  }
+
+  /**
+   * Whether the queue holds no item (approximate).
+   *
+   * @returns True when empty.
+   */
+  empty(): boolean {
+    return this.#ring.count <= 0;
+  }
+
+  /**
+   * Whether the queue holds `maxsize` items (approximate).
+   *
+   * @returns True when full.
+   */
+  full(): boolean {
+    return this.#ring.maxsize > 0 && this.#ring.count >= this.#ring.maxsize;
+  }
+
+  /**
+   * Closes the queue for every thread: `put()` throws from now on, and
+   * consumers get the remaining items, then `QueueClosedError` (a
+   * `for await` loop ends). Idempotent.
+   */
+  close(): void {
+    this.#ring.close(1);
+  }
+
+  /** Whether `close()` was called (by any thread). */
+  get closed(): boolean {
+    return this.#ring.closed !== 0;
+  }
+
+  /**
+   * Iterates over items as they arrive, until the queue is closed and
+   * drained.
+   *
+   * @returns An async iterator of items.
+   */
+  async *[Symbol.asyncIterator](): AsyncIterator<T> {
+    for (;;) {
+      let item: T;
+      try {
+        item = await this.get();
+      } catch (error) {
+        if (error instanceof QueueClosedError) return;
+        throw error;
+      }
+      yield item;
+    }
+  }
+
+  /**
+   * A `ReadableStream` of the items, ending when the queue is closed and
+   * drained. It pulls one item per read (no read-ahead). One per queue
+   * handle.
+   */
+  get readable(): ReadableStream<T> {
+    return this.#readable ??= readableOf(this);
+  }
+
+  /**
+   * A `WritableStream` that puts each chunk, applying the queue's
+   * backpressure (a write waits while the queue is full); closing the
+   * stream closes the queue. One per queue handle.
+   */
+  get writable(): WritableStream<T> {
+    return this.#writable ??= writableOf(this);
+  }
+}
+
+registerQueueClass(Queue, { kind: "ipc.Queue", joinable: false });
