@@ -25,6 +25,7 @@ import {
 import { Reader } from "./_ring_reader.ts";
 import { Writer } from "./_ring_writer.ts";
 import { checkTimeout, runAsync, runSync } from "./_ring_wait.ts";
+import { untilClosed } from "./_until_closed.ts";
 import type {
   QueueData,
   QueueOptions,
@@ -362,17 +363,8 @@ export class Queue<T> implements AsyncIterable<T> {
    *
    * @returns An async iterator of items.
    */
-  async *[Symbol.asyncIterator](): AsyncIterator<T> {
-    for (;;) {
-      let item: T;
-      try {
-        item = await this.get();
-      } catch (error) {
-        if (error instanceof QueueClosedError) return;
-        throw error;
-      }
-      yield item;
-    }
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    return untilClosed(() => this.get(), QueueClosedError);
   }
 
   /**

@@ -1,22 +1,29 @@
 /**
- * `Connection`: one end of a message channel (a pipe, or a socket), and
- * `ConnectionClosedError`.
+ * `Connection`: one end of a message channel (a pipe, or a socket).
  *
  * @module
  */
 import { describe, revive } from "../sync/_shareable.ts";
 import {
-  copyRange,
-  decode,
-  decodeRange,
-  encode,
-  encodeScratch,
-} from "./_codec.ts";
+  asBytes,
+  blocking,
+  type ConnectionIO,
+  ioOf,
+} from "./_connection_io.ts";
 import { RingClosedError } from "./_ring.ts";
 import { RingTransport } from "./_ring_transport.ts";
 import { checkTimeout } from "./_ring_wait.ts";
+import { untilClosed } from "./_until_closed.ts";
 import type { Transport } from "./_transport.ts";
 import { FrameTag } from "./_wire.ts";
+import { ConnectionClosedError } from "./connection_closed_error.ts";
+import type {
+  ConnectionSyncOptions,
+  ConnectionWaitOptions,
+  PollOptions,
+} from "./connection_options.ts";
+
+export { ConnectionClosedError } from "./connection_closed_error.ts";
 
 export type {
   Frame,
@@ -24,68 +31,6 @@ export type {
   TransportSyncOptions,
   TransportWaitOptions,
 } from "./_transport.ts";
-
-/**
- * Thrown by `recv()` once the other end has closed and every message it
- * sent has been received (Python's `EOFError`), and by any call on a
- * closed end or after the other end closed.
- *
- * @example
- * ```ts
- * import { ConnectionClosedError, pipe } from "@mp/multiprocessing/ipc";
- * import assert from "node:assert/strict";
- *
- * const [a, b] = pipe<string>();
- * await b.send("last words");
- * b.close();
- * assert.equal(await a.recv(), "last words");
- * await assert.rejects(a.recv(), ConnectionClosedError);
- * a.close();
- * ```
- */
-export class ConnectionClosedError extends Error {
-  /**
-   * Creates the error.
-   *
-   * @param message What was refused.
-   * @param options The error's `cause`.
-   */
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "ConnectionClosedError";
-  }
-}
-
-/** Options of the waiting calls of `Connection`. */
-export interface ConnectionWaitOptions {
-  /** Stop waiting when aborted; rejects with `signal.reason`. */
-  signal?: AbortSignal;
-  /**
-   * Stop waiting after this many milliseconds; rejects with a
-   * `DOMException` named `"TimeoutError"`. Default: wait forever.
-   */
-  timeout?: number;
-}
-
-/** Options of the blocking calls of `Connection`. */
-export interface ConnectionSyncOptions {
-  /**
-   * Stop waiting after this many milliseconds; throws a `DOMException`
-   * named `"TimeoutError"`. Default: wait forever.
-   */
-  timeout?: number;
-}
-
-/** Options of `Connection.poll()`. */
-export interface PollOptions {
-  /** Stop waiting when aborted; rejects with `signal.reason`. */
-  signal?: AbortSignal;
-  /**
-   * How long to wait for a message, in milliseconds: `0` (the default, as
-   * in Python) does not wait, `Infinity` waits until one arrives.
-   */
-  timeout?: number;
-}
 
 /** The description a `Connection` crosses into a Worker as. */
 export interface ConnectionData {
@@ -124,8 +69,8 @@ export interface ConnectionData {
 export class Connection<T = unknown>
   implements AsyncIterable<T>, AsyncDisposable, Disposable {
   #transport: Transport;
-  /** The same transport when it is a pipe end: fast paths, no copies. */
-  #ring: RingTransport | undefined;
+  /** How messages move over it: in place for a pipe end, else as frames. */
+  #io: ConnectionIO;
 
   /**
    * Wraps a transport. Users get connections from `pipe()`, `listen()` and
@@ -135,7 +80,7 @@ export class Connection<T = unknown>
    */
   constructor(transport: Transport) {
     this.#transport = transport;
-    if (transport instanceof RingTransport) this.#ring = transport;
+    this.#io = ioOf(transport);
   }
 
   /**
@@ -223,17 +168,7 @@ export class Connection<T = unknown>
     this.#check("send() on", true, options.timeout);
     options.signal?.throwIfAborted();
     try {
-      if (this.#ring !== undefined) {
-        const encoded = encodeScratch(value);
-        await this.#ring.sendRange(
-          FrameTag.value,
-          encoded.buf,
-          encoded.length,
-          options,
-        );
-      } else {
-        await this.#transport.send(FrameTag.value, encode(value), options);
-      }
+      await this.#io.sendValue(value, options);
     } catch (error) {
       throw this.#mapClosed(error, "send() on");
     }
@@ -251,22 +186,7 @@ export class Connection<T = unknown>
   sendSync(value: T, options: ConnectionSyncOptions = {}): void {
     this.#check("sendSync() on", true, options.timeout);
     try {
-      if (this.#ring !== undefined) {
-        const encoded = encodeScratch(value);
-        this.#ring.sendRangeSync(
-          FrameTag.value,
-          encoded.buf,
-          encoded.length,
-          options,
-        );
-      } else {
-        this.#sync("sendSync", this.#transport.sendSync).call(
-          this.#transport,
-          FrameTag.value,
-          encode(value),
-          options,
-        );
-      }
+      this.#io.sendValueSync(value, options);
     } catch (error) {
       throw this.#mapClosed(error, "sendSync() on");
     }
@@ -309,7 +229,7 @@ export class Connection<T = unknown>
     options: ConnectionSyncOptions = {},
   ): void {
     this.#check("sendBytesSync() on", true, options.timeout);
-    const send = this.#sync("sendBytesSync", this.#transport.sendSync);
+    const send = blocking("sendBytesSync", this.#transport.sendSync);
     try {
       send.call(this.#transport, FrameTag.bytes, asBytes(bytes), options);
     } catch (error) {
@@ -330,23 +250,14 @@ export class Connection<T = unknown>
   async recv(options: ConnectionWaitOptions = {}): Promise<T> {
     this.#check("recv() from", false, options.timeout);
     options.signal?.throwIfAborted();
-    if (this.#ring !== undefined) {
-      let op;
-      try {
-        op = await this.#ring.read(decodeFrame, options);
-      } catch (error) {
-        throw this.#mapClosed(error, "recv() from");
-      }
-      if (op === null) throw this.#end("recv() from");
-      return op.value as T;
-    }
-    let frame;
+    let received;
     try {
-      frame = await this.#transport.recv(options);
+      received = await this.#io.recvValue(options);
     } catch (error) {
       throw this.#mapClosed(error, "recv() from");
     }
-    return this.#value(frame, "recv() from");
+    if (received === null) throw this.#end("recv() from");
+    return received.value as T;
   }
 
   /**
@@ -361,24 +272,14 @@ export class Connection<T = unknown>
    */
   recvSync(options: ConnectionSyncOptions = {}): T {
     this.#check("recvSync() from", false, options.timeout);
-    if (this.#ring !== undefined) {
-      let op;
-      try {
-        op = this.#ring.readSync(decodeFrame, options);
-      } catch (error) {
-        throw this.#mapClosed(error, "recvSync() from");
-      }
-      if (op === null) throw this.#end("recvSync() from");
-      return op.value as T;
-    }
-    const recv = this.#sync("recvSync", this.#transport.recvSync);
-    let frame;
+    let received;
     try {
-      frame = recv.call(this.#transport, options);
+      received = this.#io.recvValueSync(options);
     } catch (error) {
       throw this.#mapClosed(error, "recvSync() from");
     }
-    return this.#value(frame, "recvSync() from");
+    if (received === null) throw this.#end("recvSync() from");
+    return received.value as T;
   }
 
   /**
@@ -394,14 +295,9 @@ export class Connection<T = unknown>
     this.#check("recvBytes() from", false, options.timeout);
     options.signal?.throwIfAborted();
     try {
-      if (this.#ring !== undefined) {
-        const op = await this.#ring.read(copyBytes, options);
-        if (op === null) throw this.#end("recvBytes() from");
-        return op.value as Uint8Array;
-      }
-      const frame = await this.#transport.recv(options);
-      if (frame === null) throw this.#end("recvBytes() from");
-      return frame.payload;
+      const received = await this.#io.recvBytes(options);
+      if (received === null) throw this.#end("recvBytes() from");
+      return received.value as Uint8Array;
     } catch (error) {
       throw this.#mapClosed(error, "recvBytes() from");
     }
@@ -419,15 +315,9 @@ export class Connection<T = unknown>
   recvBytesSync(options: ConnectionSyncOptions = {}): Uint8Array {
     this.#check("recvBytesSync() from", false, options.timeout);
     try {
-      if (this.#ring !== undefined) {
-        const op = this.#ring.readSync(copyBytes, options);
-        if (op === null) throw this.#end("recvBytesSync() from");
-        return op.value as Uint8Array;
-      }
-      const recv = this.#sync("recvBytesSync", this.#transport.recvSync);
-      const frame = recv.call(this.#transport, options);
-      if (frame === null) throw this.#end("recvBytesSync() from");
-      return frame.payload;
+      const received = this.#io.recvBytesSync(options);
+      if (received === null) throw this.#end("recvBytesSync() from");
+      return received.value as Uint8Array;
     } catch (error) {
       throw this.#mapClosed(error, "recvBytesSync() from");
     }
@@ -462,7 +352,7 @@ export class Connection<T = unknown>
   pollSync(options: ConnectionSyncOptions = {}): boolean {
     const { timeout = 0 } = options;
     this.#check("pollSync()", false, timeout);
-    const poll = this.#sync("pollSync", this.#transport.pollSync);
+    const poll = blocking("pollSync", this.#transport.pollSync);
     return poll.call(
       this.#transport,
       timeout === Infinity ? {} : { timeout },
@@ -497,26 +387,8 @@ export class Connection<T = unknown>
    *
    * @returns An async iterator of values.
    */
-  async *[Symbol.asyncIterator](): AsyncIterator<T> {
-    for (;;) {
-      let value: T;
-      try {
-        value = await this.recv();
-      } catch (error) {
-        if (error instanceof ConnectionClosedError) return;
-        throw error;
-      }
-      yield value;
-    }
-  }
-
-  #sync<F>(name: string, method: F | undefined): F {
-    if (method === undefined) {
-      throw new TypeError(
-        `Cannot ${name}() on this Connection as its transport cannot block: use the async form`,
-      );
-    }
-    return method;
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    return untilClosed(() => this.recv(), ConnectionClosedError);
   }
 
   #end(action: string): ConnectionClosedError {
@@ -524,44 +396,4 @@ export class Connection<T = unknown>
       `Cannot ${action} Connection as the other end closed`,
     );
   }
-
-  #value(
-    frame: { tag: number; payload: Uint8Array } | null,
-    action: string,
-  ): T {
-    if (frame === null) throw this.#end(action);
-    if (frame.tag === FrameTag.bytes) return frame.payload as T;
-    return decode(frame.payload) as T;
-  }
-}
-
-/** Copies a frame's bytes out, whatever was sent. */
-function copyBytes(buf: Uint8Array, start: number, end: number): Uint8Array {
-  return copyRange(buf, start, end);
-}
-
-/** Decodes a frame read in place: a value, or the bytes of `sendBytes()`. */
-function decodeFrame(
-  buf: Uint8Array,
-  start: number,
-  end: number,
-  tag: number,
-): unknown {
-  return tag === FrameTag.bytes
-    ? copyRange(buf, start, end)
-    : decodeRange(buf, start, end);
-}
-
-function asBytes(bytes: ArrayBufferView | ArrayBuffer): Uint8Array {
-  if (bytes instanceof Uint8Array) return bytes;
-  if (ArrayBuffer.isView(bytes)) {
-    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  }
-  const raw: unknown = bytes;
-  if (raw instanceof ArrayBuffer || raw instanceof SharedArrayBuffer) {
-    return new Uint8Array(raw);
-  }
-  throw new TypeError(
-    `Cannot sendBytes() on Connection as bytes must be an ArrayBuffer or a view: received ${typeof bytes}`,
-  );
 }

@@ -34,6 +34,8 @@
  * @module
  */
 export * from "./connection.ts";
+export * from "./connection_closed_error.ts";
+export * from "./connection_options.ts";
 export * from "./pipe.ts";
 export * from "./queue.ts";
 export * from "./joinable_queue.ts";

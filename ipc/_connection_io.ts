@@ -1,0 +1,209 @@
+/**
+ * How a `Connection` moves its messages, one of two ways. A pipe end
+ * (`RingTransport`, `RingIO`) encodes a value into the codec's scratch
+ * buffer and copies it straight into its ring, and decodes a received
+ * message where it lies in the ring: no frame is built. Any other
+ * transport (`FrameIO`) sends and receives whole frames: a value is
+ * encoded into a fresh payload, a received payload is decoded. Either way
+ * a frame tagged `FrameTag.bytes` carries raw bytes, handed over as they
+ * are.
+ *
+ * @module
+ */
+import {
+  copyRange,
+  decode,
+  decodeRange,
+  encode,
+  encodeScratch,
+} from "./_codec.ts";
+import { RingTransport } from "./_ring_transport.ts";
+import type {
+  Transport,
+  TransportSyncOptions,
+  TransportWaitOptions,
+} from "./_transport.ts";
+import { FrameTag } from "./_wire.ts";
+
+/** A received message: a decoded value, or bytes. */
+export interface Received {
+  /** The value, or the `Uint8Array` of bytes. */
+  readonly value: unknown;
+}
+
+/** The transfers a `Connection` makes differently per transport. */
+export interface ConnectionIO {
+  /** Sends a value. */
+  sendValue(value: unknown, options: TransportWaitOptions): Promise<void>;
+  /** Sends a value, blocking the thread. */
+  sendValueSync(value: unknown, options: TransportSyncOptions): void;
+  /** The next message as a value, or `null` at the end of stream. */
+  recvValue(options: TransportWaitOptions): Promise<Received | null>;
+  /** Blocking twin of `recvValue()`. */
+  recvValueSync(options: TransportSyncOptions): Received | null;
+  /** The next message as bytes, or `null` at the end of stream. */
+  recvBytes(options: TransportWaitOptions): Promise<Received | null>;
+  /** Blocking twin of `recvBytes()`. */
+  recvBytesSync(options: TransportSyncOptions): Received | null;
+}
+
+/** The way to move messages over `transport`. */
+export function ioOf(transport: Transport): ConnectionIO {
+  return transport instanceof RingTransport
+    ? new RingIO(transport)
+    : new FrameIO(transport);
+}
+
+/**
+ * `method`, the blocking twin of a transport call, or the `TypeError` of a
+ * transport that cannot block (a socket). `name` is the Connection call.
+ */
+export function blocking<F>(name: string, method: F | undefined): F {
+  if (method === undefined) {
+    throw new TypeError(
+      `Cannot ${name}() on this Connection as its transport cannot block: use the async form`,
+    );
+  }
+  return method;
+}
+
+/** Bytes sent with `sendBytes()`: any view or buffer, as a `Uint8Array`. */
+export function asBytes(bytes: ArrayBufferView | ArrayBuffer): Uint8Array {
+  if (bytes instanceof Uint8Array) return bytes;
+  if (ArrayBuffer.isView(bytes)) {
+    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+  const raw: unknown = bytes;
+  if (raw instanceof ArrayBuffer || raw instanceof SharedArrayBuffer) {
+    return new Uint8Array(raw);
+  }
+  throw new TypeError(
+    `Cannot sendBytes() on Connection as bytes must be an ArrayBuffer or a view: received ${typeof bytes}`,
+  );
+}
+
+/** Copies a message's bytes out, whatever was sent. */
+function copyBytes(buf: Uint8Array, start: number, end: number): Uint8Array {
+  return copyRange(buf, start, end);
+}
+
+/** Decodes a message read in place: a value, or the bytes of `sendBytes()`. */
+function decodeFrame(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  tag: number,
+): unknown {
+  return tag === FrameTag.bytes
+    ? copyRange(buf, start, end)
+    : decodeRange(buf, start, end);
+}
+
+/** A pipe end: in place, through the ring. */
+class RingIO implements ConnectionIO {
+  readonly #ring: RingTransport;
+
+  constructor(ring: RingTransport) {
+    this.#ring = ring;
+  }
+
+  sendValue(value: unknown, options: TransportWaitOptions): Promise<void> {
+    const encoded = encodeScratch(value);
+    return this.#ring.sendRange(
+      FrameTag.value,
+      encoded.buf,
+      encoded.length,
+      options,
+    );
+  }
+
+  sendValueSync(value: unknown, options: TransportSyncOptions): void {
+    const encoded = encodeScratch(value);
+    this.#ring.sendRangeSync(
+      FrameTag.value,
+      encoded.buf,
+      encoded.length,
+      options,
+    );
+  }
+
+  recvValue(options: TransportWaitOptions): Promise<Received | null> {
+    return this.#ring.read(decodeFrame, options);
+  }
+
+  recvValueSync(options: TransportSyncOptions): Received | null {
+    return this.#ring.readSync(decodeFrame, options);
+  }
+
+  recvBytes(options: TransportWaitOptions): Promise<Received | null> {
+    return this.#ring.read(copyBytes, options);
+  }
+
+  recvBytesSync(options: TransportSyncOptions): Received | null {
+    return this.#ring.readSync(copyBytes, options);
+  }
+}
+
+/** Any other transport: whole frames. */
+class FrameIO implements ConnectionIO {
+  readonly #transport: Transport;
+
+  constructor(transport: Transport) {
+    this.#transport = transport;
+  }
+
+  sendValue(value: unknown, options: TransportWaitOptions): Promise<void> {
+    return this.#transport.send(FrameTag.value, encode(value), options);
+  }
+
+  sendValueSync(value: unknown, options: TransportSyncOptions): void {
+    const transport = this.#transport;
+    blocking("sendSync", transport.sendSync).call(
+      transport,
+      FrameTag.value,
+      encode(value),
+      options,
+    );
+  }
+
+  async recvValue(options: TransportWaitOptions): Promise<Received | null> {
+    return valueOf(await this.#transport.recv(options));
+  }
+
+  recvValueSync(options: TransportSyncOptions): Received | null {
+    const transport = this.#transport;
+    return valueOf(
+      blocking("recvSync", transport.recvSync).call(
+        transport,
+        options,
+      ),
+    );
+  }
+
+  async recvBytes(options: TransportWaitOptions): Promise<Received | null> {
+    return bytesOf(await this.#transport.recv(options));
+  }
+
+  recvBytesSync(options: TransportSyncOptions): Received | null {
+    const transport = this.#transport;
+    return bytesOf(
+      blocking("recvBytesSync", transport.recvSync).call(
+        transport,
+        options,
+      ),
+    );
+  }
+}
+
+type Frame = { tag: number; payload: Uint8Array } | null;
+
+function valueOf(frame: Frame): Received | null {
+  if (frame === null) return null;
+  return {
+    value: frame.tag === FrameTag.bytes ? frame.payload : decode(frame.payload),
+  };
+}
+
+function bytesOf(frame: Frame): Received | null {
+  return frame === null ? null : { value: frame.payload };
+}
