@@ -9,6 +9,7 @@
  * @module
  */
 import { agentTable, markAgentDead, reserveAgentId } from "../sync/_agent.ts";
+import { blockTable } from "../shared/_block_table.ts";
 import type { ErrorRecord } from "../ipc/_transfer.ts";
 import type { FnTable } from "./_fn_table.ts";
 import type { Permissions } from "./permissions.ts";
@@ -134,6 +135,7 @@ export class Child {
     handle.send({
       t: "init",
       agents: agentTable(),
+      blocks: blockTable(),
       agentId: this.agentId,
       pid: this.pid,
       daemon: this.daemon,

@@ -108,6 +108,12 @@ export type ParentMessage =
     t: "init";
     /** The agent table to join (`sync/_agent.ts`). */
     agents: SharedArrayBuffer;
+    /**
+     * The `SharedMemory` name table to join (`shared/_block_table.ts`), so
+     * that `SharedMemory.attach(name)` finds the parent's blocks. Absent for
+     * subprocess children, which cannot share memory.
+     */
+    blocks?: SharedArrayBuffer;
     /** The child's agent id, reserved by the parent. */
     agentId: number;
     /** The child's pid as the parent reports it (`Process.pid`). */

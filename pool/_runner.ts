@@ -23,6 +23,7 @@
  * @module
  */
 import { adoptAgentId } from "../sync/_agent.ts";
+import { joinBlockTable } from "../shared/_block_table.ts";
 import {
   errorRecord,
   isEnvelope,
@@ -187,6 +188,7 @@ export class Runner {
 
   async #init(message: Extract<ParentMessage, { t: "init" }>): Promise<void> {
     adoptAgentId(message.agents, message.agentId);
+    if (message.blocks !== undefined) joinBlockTable(message.blocks);
     const info = bootState().info;
     if (info !== undefined) {
       info.pid = message.pid;

@@ -94,7 +94,8 @@ export function decodeClaim(payload: Uint8Array): number {
 export function toWire(message: ParentMessage): WireParentMessage | undefined {
   switch (message.t) {
     case "init": {
-      const { agents: _agents, control: _control, ...rest } = message;
+      const { agents: _agents, blocks: _blocks, control: _control, ...rest } =
+        message;
       return rest;
     }
     case "abort":
