@@ -6,13 +6,12 @@
  */
 import { describe, revive } from "../sync/_shareable.ts";
 import {
-  type Block,
-  type BlockTable,
-  joinBlockTable,
-  knownTables,
-  MAX_NAME_BYTES,
-  primaryTable,
-} from "./_block_table.ts";
+  attachBlock,
+  createBlock,
+  type Found,
+  reopenBlock,
+} from "./_block_lookup.ts";
+import type { Block, BlockTable } from "./_block_table.ts";
 import { checkLength } from "./_codec.ts";
 import { quote } from "./_quote.ts";
 import { type DType, dtype } from "./dtype.ts";
@@ -45,28 +44,6 @@ export interface SharedMemoryData {
   name: string;
 }
 
-const encoder = new TextEncoder();
-
-function checkName(action: string, name: unknown): string {
-  if (typeof name !== "string") {
-    throw new TypeError(
-      `Cannot ${action} SharedMemory as name must be a string: received ${
-        quote(name)
-      }`,
-    );
-  }
-  const bytes = encoder.encode(name).length;
-  if (bytes === 0 || bytes > MAX_NAME_BYTES) {
-    throw new RangeError(
-      `Cannot ${action} SharedMemory as name must have 1 to ${MAX_NAME_BYTES} UTF-8 bytes: received ${
-        quote(name)
-      }`,
-    );
-  }
-  return name;
-}
-
-/** Handle construction is private: `create`, `attach` and `[revive]` only. */
 const token = Symbol("SharedMemory");
 
 /**
@@ -163,28 +140,7 @@ export class SharedMemory {
         "Cannot create SharedMemory as size must be a positive integer: received 0",
       );
     }
-    const table = primaryTable();
-    if (options.name !== undefined) {
-      const name = checkName("create", options.name);
-      const block = table.create(name, size);
-      if (block === undefined) {
-        throw new Deno.errors.AlreadyExists(
-          `Cannot create SharedMemory as a block named ${
-            quote(name)
-          } already exists: attach to it, or unlink it first`,
-        );
-      }
-      return new SharedMemory(token, table as never, block as never);
-    }
-    for (;;) {
-      const name = `psm_${
-        Math.floor(Math.random() * 2 ** 32).toString(16).padStart(8, "0")
-      }`;
-      const block = table.create(name, size);
-      if (block !== undefined) {
-        return new SharedMemory(token, table as never, block as never);
-      }
-    }
+    return open(createBlock(options.name, size));
   }
 
   /**
@@ -209,20 +165,7 @@ export class SharedMemory {
    * ```
    */
   static attach(name: string): SharedMemory {
-    checkName("attach", name);
-    const tables = knownTables();
-    if (tables.length === 0) tables.push(primaryTable());
-    for (const table of tables) {
-      const block = table.attach(name);
-      if (block !== undefined) {
-        return new SharedMemory(token, table as never, block as never);
-      }
-    }
-    throw new Deno.errors.NotFound(
-      `Cannot attach SharedMemory as no block is named ${
-        quote(name)
-      } in this process: create it first (in a worker started by this package, or pass a SharedMemory to a plain Worker)`,
-    );
+    return open(attachBlock(name));
   }
 
   /** The block's name, unique in the process. */
@@ -397,21 +340,7 @@ export class SharedMemory {
    * handle on it closed meanwhile.
    */
   static [revive](data: SharedMemoryData): SharedMemory {
-    const table = joinBlockTable(data.table);
-    if (!table.reopen(data.entry, data.generation)) {
-      throw new Deno.errors.NotFound(
-        `Cannot open SharedMemory ${
-          quote(data.name)
-        } as it was unlinked and closed before it arrived`,
-      );
-    }
-    return new SharedMemory(token, table as never, {
-      entry: data.entry,
-      generation: data.generation,
-      offset: data.offset,
-      size: data.size,
-      name: data.name,
-    } as never);
+    return open(reopenBlock(data));
   }
 
   /** Shows the name and size in `console.log`. */
@@ -420,4 +349,9 @@ export class SharedMemory {
       this.closed ? ", closed" : ""
     } }`;
   }
+}
+
+/** A new handle on a block found by `_block_lookup.ts`. */
+function open({ table, block }: Found): SharedMemory {
+  return new SharedMemory(token, table as never, block as never);
 }
