@@ -7,6 +7,16 @@
  */
 import { describe, revive } from "../sync/_shareable.ts";
 import { checkLength } from "./_codec.ts";
+import {
+  capacityOf,
+  encodeItem,
+  headerWords,
+  MAGIC,
+  planList,
+  readItem,
+  writeItem,
+  writeList,
+} from "./_list_layout.ts";
 import { quote } from "./_quote.ts";
 import { SharedMemory, type SharedMemoryData } from "./shared_memory.ts";
 
@@ -34,53 +44,6 @@ export interface ShareableListOptions {
    * rule), so a slot never grows.
    */
   maxSize?: number;
-}
-
-const MAGIC = 0x6d704c53; // "mpLS"
-const HEADER = 8; // magic, length
-const SLOT_META = 16; // Int32 words: offset, capacity, tag, used bytes
-const NULL = 0;
-const NUMBER = 1;
-const BIGINT = 2;
-const BOOLEAN = 3;
-const STRING = 4;
-const BYTES = 5;
-
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
-function align8(n: number): number {
-  return Math.ceil(n / 8) * 8;
-}
-
-/** Encodes `value` to its tag and payload bytes. */
-function encode(index: number, value: unknown): [number, Uint8Array] {
-  const where = `Cannot store ShareableList item ${index}`;
-  const scratch = new DataView(new ArrayBuffer(8));
-  if (value === null) return [NULL, new Uint8Array(0)];
-  switch (typeof value) {
-    case "number":
-      scratch.setFloat64(0, value, true);
-      return [NUMBER, new Uint8Array(scratch.buffer)];
-    case "bigint":
-      if (value < -(2n ** 63n) || value >= 2n ** 63n) {
-        throw new RangeError(
-          `${where} as a bigint must fit in 64 bits: received ${quote(value)}`,
-        );
-      }
-      scratch.setBigInt64(0, value, true);
-      return [BIGINT, new Uint8Array(scratch.buffer)];
-    case "boolean":
-      return [BOOLEAN, new Uint8Array([value ? 1 : 0])];
-    case "string":
-      return [STRING, encoder.encode(value)];
-  }
-  if (value instanceof Uint8Array) return [BYTES, value];
-  throw new TypeError(
-    `${where} as it must be a number, bigint, boolean, string, Uint8Array or null: received ${
-      quote(value)
-    }`,
-  );
 }
 
 /** Handle construction is private: the constructor and `attach` only. */
@@ -158,7 +121,7 @@ export class ShareableList {
     this.#words = new Int32Array(
       buffer.buffer,
       buffer.byteOffset,
-      (HEADER + this.#length * SLOT_META) / 4,
+      headerWords(this.#length),
     );
   }
 
@@ -176,7 +139,7 @@ export class ShareableList {
         }`,
       );
     }
-    const items = [...values].map((value, i) => encode(i, value));
+    const items = [...values].map((value, i) => encodeItem(i, value));
     let maxSize: number | undefined;
     if (options.maxSize !== undefined) {
       maxSize = checkLength("Cannot create ShareableList", options.maxSize);
@@ -186,43 +149,13 @@ export class ShareableList {
         );
       }
     }
-    const capacities = items.map(([, payload], i) => {
-      const need = align8(Math.max(8, payload.length));
-      if (maxSize === undefined) return need;
-      if (payload.length > maxSize) {
-        throw new RangeError(
-          `Cannot create ShareableList as item ${i} needs ${payload.length} bytes, more than maxSize ${maxSize}`,
-        );
-      }
-      return align8(maxSize);
-    });
-    const dataStart = align8(HEADER + items.length * SLOT_META);
-    const size = dataStart + capacities.reduce((sum, c) => sum + c, 0);
-    if (size > 2 ** 31 - 1) {
-      throw new RangeError(
-        `Cannot create ShareableList as it would need ${size} bytes, more than 2 GiB`,
-      );
-    }
+    const plan = planList(items, maxSize);
     const shm = SharedMemory.create(
-      options.name === undefined ? { size } : { name: options.name, size },
+      options.name === undefined
+        ? { size: plan.size }
+        : { name: options.name, size: plan.size },
     );
-    const buffer = shm.buffer;
-    const words = new Int32Array(
-      buffer.buffer,
-      buffer.byteOffset,
-      (HEADER + items.length * SLOT_META) / 4,
-    );
-    words[0] = MAGIC;
-    words[1] = items.length;
-    let offset = dataStart;
-    items.forEach(([tag, payload], i) => {
-      words[2 + i * 4] = offset;
-      words[3 + i * 4] = capacities[i]!;
-      words[4 + i * 4] = tag;
-      words[5 + i * 4] = payload.length;
-      buffer.set(payload, offset);
-      offset += capacities[i]!;
-    });
+    writeList(shm.buffer, items, plan);
     return shm;
   }
 
@@ -302,26 +235,7 @@ export class ShareableList {
    */
   get(index: number): ShareableItem {
     const i = this.#slot(index);
-    const offset = this.#words[2 + i * 4]!;
-    const tag = this.#words[4 + i * 4]!;
-    const used = this.#words[5 + i * 4]!;
-    const bytes = this.#bytes;
-    switch (tag) {
-      case NUMBER:
-        return new DataView(bytes.buffer, bytes.byteOffset + offset, 8)
-          .getFloat64(0, true);
-      case BIGINT:
-        return new DataView(bytes.buffer, bytes.byteOffset + offset, 8)
-          .getBigInt64(0, true);
-      case BOOLEAN:
-        return bytes[offset] === 1;
-      case STRING:
-        return decoder.decode(bytes.slice(offset, offset + used));
-      case BYTES:
-        return bytes.slice(offset, offset + used);
-      default:
-        return null;
-    }
+    return readItem(this.#words, this.#bytes, i);
   }
 
   /**
@@ -335,18 +249,16 @@ export class ShareableList {
    */
   set(index: number, value: ShareableItem): void {
     const i = this.#slot(index);
-    const [tag, payload] = encode(i, value);
-    const capacity = this.#words[3 + i * 4]!;
-    if (payload.length > capacity) {
+    const item = encodeItem(i, value);
+    const capacity = capacityOf(this.#words, i);
+    if (item[1].length > capacity) {
       throw new RangeError(
-        `Cannot store ShareableList item ${i} as it needs ${payload.length} bytes and its slot holds ${capacity}: received ${
-          quote(value)
-        }`,
+        `Cannot store ShareableList item ${i} as it needs ${
+          item[1].length
+        } bytes and its slot holds ${capacity}: received ${quote(value)}`,
       );
     }
-    this.#bytes.set(payload, this.#words[2 + i * 4]!);
-    this.#words[4 + i * 4] = tag;
-    this.#words[5 + i * 4] = payload.length;
+    writeItem(this.#words, this.#bytes, i, item);
   }
 
   /** Iterates over the items. */
