@@ -4,36 +4,47 @@
  * (client → server, server → client), carrying the same frames as the
  * socket (tag + payload).
  *
- * Layout (`Int32Array` words, then bytes):
+ * Lane layout (`Int32Array` words, then bytes):
  *
  * | word | meaning                                                     |
  * | ---: | ----------------------------------------------------------- |
  * |    0 | state: 0 asked, 1 attached, -1 refused, 2 closed            |
+ * |    1 | the client thread's agent id (`sync/_agent.ts`)             |
+ * |    2 | nudges: bumped by the server when a call will wait          |
  * |  4,5 | ring A (client → server): head, tail (byte counters, u32)   |
  * |  8,9 | ring B (server → client): head, tail                        |
  * | 64 B | ring A data (`capacity` bytes), then ring B data            |
  *
- * A frame in a ring is an 8-byte header (u32 payload length, u32 tag)
- * then the payload, wrapping around the end. Counters only grow (mod
- * 2^32); a producer advances `head` after copying, a consumer `tail`,
- * each with `Atomics.store` + `Atomics.notify`. A frame larger than the
- * ring streams through it: the writer copies what fits and waits for the
- * reader to make room.
+ * The server's beacon (`_local_beacon.ts`) says whether it is alive; a
+ * client rings its bell after each write.
  *
- * Waiting: a reader spins for a short budget (`spin`) before parking in
- * `Atomics.waitAsync`; the server spins after each answer and the client
- * right after each request, so a round trip between two busy threads
- * costs a few microseconds instead of two thread wake-ups. `tryRecv()`
- * takes a frame only when it is whole, so the spin and the read loop
- * share the ring safely on one thread.
+ * Each ring is a `ByteRing` (`_local_byte_ring.ts`) of frames: an 8-byte
+ * header (u32 payload length, u32 tag), then the payload. A frame larger
+ * than the ring streams through it: the writer copies what fits and waits
+ * for the reader to make room.
+ *
+ * Waiting: `recvSync()` blocks the thread in `Atomics.wait` for a bounded
+ * time (the fast path of a round trip, see `_local_budget.ts`), and stops
+ * early when the server nudges it (a call that will wait on the server,
+ * like `queue.get()`, is not worth blocking for); `recv()` parks in
+ * `Atomics.waitAsync`. Every wait is bounded (`POLL_MS`) and
+ * looks at the state and the beacon again, so a reader or writer whose
+ * other end vanished without closing the lane ends instead of hanging.
+ * `tryRecv()` takes a frame only when it is whole, so the blocking and
+ * the parked reads share the ring safely on one thread.
  *
  * @module
  */
 import type { Frame } from "./_wire.ts";
+import { isGone, ringBell } from "./_local_beacon.ts";
+import { ByteRing, HEADER } from "./_local_byte_ring.ts";
 
-const HEADER = 8;
 const DATA_OFFSET = 64;
 const STATE = 0;
+const CLIENT_AGENT = 1;
+const NUDGES = 2;
+/** Longest single park of a lane reader or writer, in milliseconds. */
+export const POLL_MS = 100;
 
 /** Default bytes per direction. */
 export const LOCAL_RING_CAPACITY = 1 << 18;
@@ -45,112 +56,6 @@ export const LocalState = {
   refused: -1,
   closed: 2,
 } as const;
-
-class ByteRing {
-  readonly #i32: Int32Array;
-  readonly #bytes: Uint8Array;
-  readonly #head: number;
-  readonly #tail: number;
-  readonly capacity: number;
-
-  constructor(i32: Int32Array, word: number, bytes: Uint8Array) {
-    this.#i32 = i32;
-    this.#head = word;
-    this.#tail = word + 1;
-    this.#bytes = bytes;
-    this.capacity = bytes.byteLength;
-  }
-
-  get head(): number {
-    return Atomics.load(this.#i32, this.#head);
-  }
-
-  available(): number {
-    return (this.head - Atomics.load(this.#i32, this.#tail)) >>> 0;
-  }
-
-  space(): number {
-    return this.capacity - this.available();
-  }
-
-  /** Copies `src` in (the caller checked the space) and publishes it. */
-  put(src: Uint8Array): void {
-    const head = Atomics.load(this.#i32, this.#head) >>> 0;
-    const at = head % this.capacity;
-    const first = Math.min(src.byteLength, this.capacity - at);
-    this.#bytes.set(src.subarray(0, first), at);
-    if (first < src.byteLength) this.#bytes.set(src.subarray(first), 0);
-    Atomics.store(this.#i32, this.#head, (head + src.byteLength) | 0);
-    Atomics.notify(this.#i32, this.#head);
-  }
-
-  /** Copies `dst.byteLength` bytes out (the caller checked) and frees them. */
-  take(dst: Uint8Array): void {
-    this.peek(dst, 0);
-    const tail = Atomics.load(this.#i32, this.#tail) >>> 0;
-    Atomics.store(this.#i32, this.#tail, (tail + dst.byteLength) | 0);
-    Atomics.notify(this.#i32, this.#tail);
-  }
-
-  /** Copies bytes from `skip` bytes past the tail, without freeing them. */
-  peek(dst: Uint8Array, skip: number): void {
-    const tail = Atomics.load(this.#i32, this.#tail) >>> 0;
-    const at = (tail + skip) % this.capacity;
-    const first = Math.min(dst.byteLength, this.capacity - at);
-    dst.set(this.#bytes.subarray(at, at + first));
-    if (first < dst.byteLength) {
-      dst.set(this.#bytes.subarray(0, dst.byteLength - first), first);
-    }
-  }
-
-  /** Resolves once `head` (or `tail`) moves from `seen`, or on timeout. */
-  waitFor(which: "head" | "tail", seen: number, ms?: number): Promise<void> {
-    const index = which === "head" ? this.#head : this.#tail;
-    const result = Atomics.waitAsync(this.#i32, index, seen, ms);
-    return result.async ? result.value.then(() => {}) : Promise.resolve();
-  }
-
-  get tail(): number {
-    return Atomics.load(this.#i32, this.#tail);
-  }
-}
-
-/**
- * How long to spin before sleeping, learnt from experience: a spin that
- * catches its frame makes the next one longer, a spin that misses halves
- * it (down to zero, when the other thread shares our CPU or is slow), and
- * at zero every 8th wait probes with half the longest spin, so that two
- * sides that both stopped spinning find each other again.
- */
-export class SpinBudget {
-  #micros: number;
-  #probe = 0;
-  readonly max: number;
-
-  constructor(max: number) {
-    this.max = max;
-    this.#micros = max / 2;
-  }
-
-  /** Microseconds to spin next time (0: do not spin). */
-  next(): number {
-    if (this.#micros >= 1) return this.#micros;
-    return ++this.#probe % 8 === 0 ? this.max / 2 : 0;
-  }
-
-  /** The spin caught its frame. */
-  hit(): void {
-    this.#micros = Math.min(
-      this.max,
-      Math.max(this.#micros * 1.5, this.max / 2),
-    );
-  }
-
-  /** The spin ran out. */
-  miss(): void {
-    this.#micros = this.#micros < 2 ? 0 : this.#micros / 2;
-  }
-}
 
 /** Allocates the shared memory of one lane. */
 export function createLaneBuffer(
@@ -164,7 +69,8 @@ export class LocalTransport {
   readonly #i32: Int32Array;
   readonly #out: ByteRing;
   readonly #in: ByteRing;
-  readonly #header = new Uint8Array(HEADER);
+  readonly #client: boolean;
+  #beacon: Int32Array | undefined;
   #writing: Promise<void> = Promise.resolve();
   #pendingWrites = 0;
   #streaming = false;
@@ -176,6 +82,7 @@ export class LocalTransport {
   /** Opens the `side` end of the lane over `buffer`. */
   constructor(buffer: SharedArrayBuffer, side: "client" | "server") {
     this.#i32 = new Int32Array(buffer, 0, DATA_OFFSET / 4);
+    this.#client = side === "client";
     const capacity = (buffer.byteLength - DATA_OFFSET) / 2;
     const a = new ByteRing(
       this.#i32,
@@ -187,7 +94,21 @@ export class LocalTransport {
       8,
       new Uint8Array(buffer, DATA_OFFSET + capacity, capacity),
     );
-    [this.#out, this.#in] = side === "client" ? [a, b] : [b, a];
+    [this.#out, this.#in] = this.#client ? [a, b] : [b, a];
+  }
+
+  /** Watches the server's beacon: a gone server closes the lane. */
+  watch(beacon: Int32Array): void {
+    this.#beacon = beacon;
+  }
+
+  /** The agent id of the client thread (0: unknown). */
+  get clientAgent(): number {
+    return Atomics.load(this.#i32, CLIENT_AGENT);
+  }
+
+  set clientAgent(id: number) {
+    Atomics.store(this.#i32, CLIENT_AGENT, id);
   }
 
   /** The state word (see `LocalState`). */
@@ -199,22 +120,37 @@ export class LocalTransport {
   setState(state: number): void {
     Atomics.store(this.#i32, STATE, state);
     Atomics.notify(this.#i32, STATE);
-    Atomics.notify(this.#i32, 4);
-    Atomics.notify(this.#i32, 5);
-    Atomics.notify(this.#i32, 8);
-    Atomics.notify(this.#i32, 9);
+    for (const index of [4, 5, 8, 9]) Atomics.notify(this.#i32, index);
   }
 
-  /** Waits up to `ms` for the state to leave `seen`; returns the state. */
-  async waitState(seen: number, ms: number): Promise<number> {
-    const result = Atomics.waitAsync(this.#i32, STATE, seen, ms);
-    if (result.async) await result.value;
-    return this.state;
+  /** Whether the server behind this lane is gone (see the beacon). */
+  get serverGone(): boolean {
+    return this.#beacon !== undefined && isGone(this.#beacon);
   }
 
-  /** Whether this end or the other closed the lane. */
+  /** Whether this end or the other closed the lane, or the server is gone. */
   get closed(): boolean {
-    return this.#closed || this.state === LocalState.closed;
+    return this.#closed || this.state === LocalState.closed ||
+      this.serverGone;
+  }
+
+  /**
+   * Writes one frame of the first `length` bytes of `payload` if it fits
+   * now and nothing is queued before it; whether it did. Nothing of
+   * `payload` is kept.
+   */
+  trySend(
+    tag: number,
+    payload: Uint8Array,
+    length = payload.byteLength,
+  ): boolean {
+    if (
+      this.#pendingWrites > 0 || this.closed ||
+      this.#out.space() < HEADER + length
+    ) return false;
+    this.#out.putFrame(tag, payload, length);
+    this.#ring();
+    return true;
   }
 
   /** Writes one frame; synchronous when it fits and nothing is queued. */
@@ -222,11 +158,7 @@ export class LocalTransport {
     if (this.closed) {
       return Promise.reject(new TypeError("Cannot send on a closed lane"));
     }
-    const size = HEADER + payload.byteLength;
-    if (this.#pendingWrites === 0 && this.#out.space() >= size) {
-      this.#putFrame(tag, payload);
-      return Promise.resolve();
-    }
+    if (this.trySend(tag, payload)) return Promise.resolve();
     const copy = payload.slice();
     this.#pendingWrites++;
     const write = this.#writing.then(() => this.#stream(tag, copy))
@@ -235,40 +167,42 @@ export class LocalTransport {
     return write;
   }
 
-  #putFrame(tag: number, payload: Uint8Array): void {
+  #headerOf(tag: number, length: number): Uint8Array {
     const header = new Uint8Array(HEADER);
-    new DataView(header.buffer).setUint32(0, payload.byteLength, true);
-    new DataView(header.buffer).setUint32(4, tag, true);
-    if (payload.byteLength < 4096) {
-      const frame = new Uint8Array(HEADER + payload.byteLength);
-      frame.set(header);
-      frame.set(payload, HEADER);
-      this.#out.put(frame);
-    } else {
-      this.#out.put(header);
-      this.#out.put(payload);
-    }
+    const view = new DataView(header.buffer);
+    view.setUint32(0, length, true);
+    view.setUint32(4, tag, true);
+    return header;
+  }
+
+  /** A client tells the server's beacon it wrote. */
+  #ring(): void {
+    if (this.#client && this.#beacon !== undefined) ringBell(this.#beacon);
   }
 
   async #stream(tag: number, payload: Uint8Array): Promise<void> {
-    const header = new Uint8Array(HEADER);
-    new DataView(header.buffer).setUint32(0, payload.byteLength, true);
-    new DataView(header.buffer).setUint32(4, tag, true);
-    for (const part of [header, payload]) {
+    for (const part of [this.#headerOf(tag, payload.byteLength), payload]) {
       let done = 0;
       while (done < part.byteLength) {
         if (this.closed) throw new TypeError("Cannot send on a closed lane");
         const seen = this.#out.tail;
         const room = this.#out.space();
         if (room === 0) {
-          await this.#out.waitFor("tail", seen, 1000);
+          await this.#out.park(this.#out.tailIndex, seen, POLL_MS);
           continue;
         }
         const n = Math.min(room, part.byteLength - done);
         this.#out.put(part.subarray(done, done + n));
+        this.#ring();
         done += n;
       }
     }
+  }
+
+  /** Whether the next frame can only stream (it is larger than the ring). */
+  get oversized(): boolean {
+    if (this.#streaming || this.#in.available() < HEADER) return false;
+    return HEADER + this.#in.u32(0) > this.#in.capacity;
   }
 
   /** Takes the next frame if it is whole in the ring, without waiting. */
@@ -276,51 +210,55 @@ export class LocalTransport {
     if (this.#streaming) return undefined;
     const available = this.#in.available();
     if (available < HEADER) return undefined;
-    this.#in.peek(this.#header, 0);
-    const view = new DataView(this.#header.buffer);
-    const length = view.getUint32(0, true);
+    const length = this.#in.u32(0);
     if (available < HEADER + length) return undefined;
-    const tag = view.getUint32(4, true);
-    const frame = new Uint8Array(HEADER + length);
-    this.#in.take(frame);
-    return { tag, payload: frame.subarray(HEADER) };
+    const tag = this.#in.u32(4);
+    const payload = new Uint8Array(length);
+    this.#in.take(payload, HEADER);
+    return { tag, payload };
+  }
+
+  /** Nudges the client: stop blocking, the answer will take a while. */
+  nudge(): void {
+    Atomics.add(this.#i32, NUDGES, 1);
+    Atomics.notify(this.#i32, this.#out.headIndex);
+  }
+
+  /** The nudge count, to compare after `recvSync()`. */
+  get nudges(): number {
+    return Atomics.load(this.#i32, NUDGES);
   }
 
   /**
-   * Spins up to `micros` microseconds for a whole frame; returns it, or
-   * `undefined` when none came.
+   * Blocks the thread up to `micros` microseconds for a whole frame;
+   * returns it, or `undefined` when none came (or the lane closed, or the
+   * frame can only stream, or the server nudged after `nudges`).
    */
-  spinRecv(micros: number): Frame | undefined {
+  recvSync(micros: number, nudges = this.nudges): Frame | undefined {
     const end = performance.now() + micros / 1000;
-    do {
+    while (true) {
+      const seen = this.#in.head;
       const frame = this.tryRecv();
-      if (frame !== undefined) return frame;
-      if (this.closed) return undefined;
-      Atomics.pause?.();
-    } while (performance.now() < end);
-    return undefined;
+      if (frame !== undefined || this.closed || this.oversized) return frame;
+      if (this.nudges !== nudges) return undefined;
+      const left = end - performance.now();
+      if (left <= 0) return undefined;
+      this.#in.block(this.#in.headIndex, seen, left);
+    }
   }
 
-  /**
-   * Receives the next frame (spinning `spin` microseconds first), or
-   * `null` once the lane is closed and drained.
-   */
-  async recv(options: { spin?: number } = {}): Promise<Frame | null> {
-    let spin = options.spin ?? 0;
+  /** Receives the next frame, or `null` once the lane is closed and drained. */
+  async recv(): Promise<Frame | null> {
     while (true) {
       // Read the counter before looking, so a frame that lands after the
       // look still wakes the wait below.
       const seen = this.#in.head;
-      const frame = spin > 0 ? this.spinRecv(spin) : this.tryRecv();
-      spin = 0;
+      const frame = this.tryRecv();
       if (frame !== undefined) return frame;
-      if (this.#in.available() >= HEADER && !this.#streaming) {
-        this.#in.peek(this.#header, 0);
-        const length = new DataView(this.#header.buffer).getUint32(0, true);
-        if (HEADER + length > this.#in.capacity) return await this.#drain();
-      }
+      if (this.oversized) return await this.#drain();
       if (this.closed && this.#in.available() === 0) return null;
-      await this.#in.waitFor("head", seen, 1000);
+      if (this.serverGone) return null; // a partial frame will not finish
+      await this.#in.park(this.#in.headIndex, seen, POLL_MS);
     }
   }
 
@@ -337,7 +275,7 @@ export class LocalTransport {
         const n = Math.min(this.#in.available(), payload.byteLength - done);
         if (n === 0) {
           if (this.closed) return null;
-          await this.#in.waitFor("head", seen, 1000);
+          await this.#in.park(this.#in.headIndex, seen, POLL_MS);
           continue;
         }
         this.#in.take(payload.subarray(done, done + n));
@@ -354,6 +292,7 @@ export class LocalTransport {
     if (this.#closed) return;
     this.#closed = true;
     this.setState(LocalState.closed);
+    this.#ring();
   }
 
   /** Lanes hold no OS resource: nothing to ref. */

@@ -3,52 +3,51 @@
  * manager (address + authkey) per thread, shared by every proxy of that
  * manager in the thread, with calls multiplexed by id.
  *
- * A channel dials lazily, on its first call, which is how a proxy revived
- * in another Worker, process or machine reconnects. When the server runs
- * in the same OS process, the channel takes the shared-memory lane of
- * `_local_ring.ts` instead of the socket, and spins briefly for each
- * answer. While calls are in
- * flight the socket keeps the process alive; when none are, it is unref'd,
- * so an idle proxy never keeps a program from exiting. When the socket
- * ends (the server stopped or died), every pending call rejects with
- * `ConnectionClosedError` and the channel forgets the socket: the next call
- * dials again. A call whose `signal` aborts rejects at once and tells the
- * server to cancel its wait.
+ * A channel dials lazily, on its first call (`_manager_dial.ts`), which is
+ * how a proxy revived in another Worker, process or machine reconnects.
+ * When the server runs in the same OS process, the channel takes the
+ * shared-memory lane of `_local_ring.ts` instead of the socket. On a lane, a call blocks its
+ * thread briefly for the answer (`Atomics.wait`, for a learnt time, see
+ * `_local_budget.ts`): one thread wake-up per answer instead of a turn of
+ * the event loop, and no reader parked while calls complete that way.
+ * Only a call still unanswered after the block starts the parked reader,
+ * which stops again once no call is pending. (A channel to a server on its
+ * own thread never blocks.)
+ *
+ * While calls are in flight the socket keeps the process alive; when none
+ * are, it is unref'd, so an idle proxy never keeps a program from exiting.
+ * When the socket or lane ends (the server stopped or died, even without
+ * closing the lane: see `_local_beacon.ts`), every pending call rejects
+ * with `ConnectionClosedError` and the channel forgets the transport: the
+ * next call dials again. A call whose `signal` aborts rejects at once and
+ * tells the server to cancel its wait.
  *
  * @module
  */
-import {
-  type Address,
-  checkSocketOptions,
-  dialSocket,
-} from "./_socket_endpoint.ts";
 import type { SocketTransport } from "./_socket_transport.ts";
-import { type LocalTransport, SpinBudget } from "./_local_ring.ts";
-import { isInThisProcess, isOnThisThread, knock } from "./_local_door.ts";
+import type { LocalTransport } from "./_local_ring.ts";
+import { WaitBudget } from "./_local_budget.ts";
+import {
+  type ChannelTransport,
+  describeAddress,
+  dialManager,
+  type ManagerRef,
+} from "./_manager_dial.ts";
 import type { Frame } from "./_wire.ts";
 import {
   decodeBody,
   encodeBody,
+  encodeBodyScratch,
   isResponse,
   ManagerTag,
 } from "./_manager_protocol.ts";
 import { ConnectionClosedError } from "./connection.ts";
 import { setCaller } from "./_proxy_reference.ts";
 
-/** Where a manager is and how to authenticate to it. */
-export interface ManagerRef {
-  /** The server's address. */
-  address: Address;
-  /** The authkey, if the server has one. */
-  authkey: Uint8Array | undefined;
-  /** The server's same-process name, if known (see `_local_door.ts`). */
-  local?: string | undefined;
-}
+export type { ManagerRef };
 
-type ChannelTransport = SocketTransport | LocalTransport;
-
-/** Most microseconds a call spins for its answer over a same-process lane. */
-const CALL_SPIN_MICROS = 100;
+/** Most microseconds a call blocks for its answer over a same-process lane. */
+const CALL_BLOCK_MICROS = 10_000;
 
 /** Options of one call. */
 export interface CallOptions {
@@ -62,19 +61,15 @@ interface Pending {
   what: string;
 }
 
-function describeAddress(address: Address): string {
-  return "path" in address
-    ? address.path
-    : `${address.hostname}:${address.port}`;
-}
-
 /** A multiplexed connection to one manager; see the module note. */
 export class Channel {
   readonly key: string;
   #ref: ManagerRef;
   #transport: ChannelTransport | undefined;
   #dialing: Promise<ChannelTransport> | undefined;
-  #spin: SpinBudget | undefined;
+  #lane: LocalTransport | undefined;
+  #budget: WaitBudget | undefined;
+  #reading = false;
   #pending = new Map<number, Pending>();
   #nextId = 1;
   #closed = false;
@@ -85,7 +80,7 @@ export class Channel {
   }
 
   /** Calls `method` on object `objectId` of the server. */
-  async call(
+  call(
     objectId: number,
     method: string,
     args: unknown[],
@@ -93,52 +88,141 @@ export class Channel {
     what = method,
   ): Promise<unknown> {
     const { signal } = options;
-    signal?.throwIfAborted();
+    if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.#closed) {
-      throw new ConnectionClosedError(
-        `Cannot call ${what}() as this manager connection was closed`,
+      return Promise.reject(
+        new ConnectionClosedError(
+          `Cannot call ${what}() as this manager connection was closed`,
+        ),
       );
     }
     const id = this.#nextId++;
-    const request = encodeBody([id, objectId, method, args], "args");
-    const transport = this.#transport ?? await this.#connect(what);
-    return await new Promise((resolve, reject) => {
-      const onAbort = () => {
-        if (!this.#pending.delete(id)) return;
-        this.#idle();
-        transport.send(ManagerTag.cancel, encodeBody([id], "id")).catch(
-          () => {},
-        );
-        reject(signal!.reason);
-      };
-      const settle = <V>(fn: (v: V) => void) => (v: V) => {
-        signal?.removeEventListener("abort", onAbort);
-        fn(v);
-      };
-      this.#pending.set(id, {
-        resolve: settle(resolve),
-        reject: settle(reject),
-        what,
-      });
-      signal?.addEventListener("abort", onAbort, { once: true });
-      if (this.#pending.size === 1) transport.ref();
-      transport.send(ManagerTag.request, request).catch((error) => {
-        if (this.#pending.delete(id)) {
-          this.#idle();
-          reject(this.#closedError(what, error));
-        }
-      });
-      const budget = this.#spin?.next() ?? 0;
-      if (budget > 0) {
-        // Same process, another thread: the answer usually comes within
-        // microseconds, sooner than a thread wake-up would deliver it.
-        const frame = (transport as LocalTransport).spinRecv(budget);
-        if (frame !== undefined) {
-          this.#spin!.hit();
-          this.#dispatch(frame);
-        } else this.#spin!.miss();
+    const body = [id, objectId, method, args];
+    if (this.#lane?.closed) this.#drop(undefined); // a gone server: redial
+    const transport = this.#transport;
+    if (transport !== undefined) {
+      return this.#send(transport, id, body, undefined, signal, what);
+    }
+    let request: Uint8Array;
+    try {
+      request = encodeBody(body, "args");
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#connect(what).then((connected) =>
+      this.#send(connected, id, body, request, signal, what)
+    );
+  }
+
+  /**
+   * Sends call `id` (`body`, or its encoding `request`) and settles with
+   * its answer. On a lane the request is written straight from the
+   * codec's scratch buffer, and the call blocks briefly for the answer.
+   */
+  #send(
+    transport: ChannelTransport,
+    id: number,
+    body: unknown[],
+    request: Uint8Array | undefined,
+    signal: AbortSignal | undefined,
+    what: string,
+  ): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const lane = transport === this.#lane ? this.#lane : undefined;
+      let sent = false;
+      if (lane !== undefined && request === undefined) {
+        const scratch = encodeBodyScratch(body, "args"); // throws: rejects
+        sent = lane.trySend(ManagerTag.request, scratch.buf, scratch.length);
+        if (!sent) request = scratch.buf.slice(0, scratch.length);
       }
+      request ??= encodeBody(body, "args");
+      if (signal === undefined) {
+        this.#pending.set(id, { resolve, reject, what });
+      } else {
+        const onAbort = () => {
+          if (!this.#pending.delete(id)) return;
+          this.#idle();
+          transport.send(ManagerTag.cancel, encodeBody([id], "id")).catch(
+            () => {},
+          );
+          reject(signal.reason);
+        };
+        const settle = <V>(fn: (v: V) => void) => (v: V) => {
+          signal.removeEventListener("abort", onAbort);
+          fn(v);
+        };
+        this.#pending.set(id, {
+          resolve: settle(resolve),
+          reject: settle(reject),
+          what,
+        });
+        signal.addEventListener("abort", onAbort, { once: true });
+      }
+      if (this.#pending.size === 1) transport.ref();
+      if (!sent) {
+        transport.send(ManagerTag.request, request).catch((error) => {
+          if (this.#pending.delete(id)) {
+            this.#idle();
+            reject(this.#closedError(what, error));
+          }
+        });
+      }
+      if (lane !== undefined) this.#await(id, lane);
     });
+  }
+
+  /**
+   * Blocks for the answer to call `id` on `lane` (see the module note),
+   * then leaves it to the parked reader if it has not come.
+   */
+  #await(id: number, lane: LocalTransport): void {
+    const micros = this.#budget?.next() ?? 0;
+    if (micros > 0) {
+      const nudges = lane.nudges;
+      const end = performance.now() + micros / 1000;
+      try {
+        while (this.#pending.has(id)) {
+          const left = (end - performance.now()) * 1000;
+          const frame = left > 0 ? lane.recvSync(left, nudges) : undefined;
+          if (frame === undefined) break;
+          this.#dispatch(frame);
+        }
+      } catch (error) {
+        if (this.#transport === lane) this.#drop(error);
+        return;
+      }
+      if (!this.#pending.has(id)) {
+        this.#budget!.hit();
+        return;
+      }
+      // A nudge means the call waits on the server: not a miss.
+      if (lane.nudges === nudges && !lane.closed) this.#budget!.miss();
+    }
+    this.#readLane(lane);
+  }
+
+  /** Reads `lane` while calls are pending on it. */
+  async #readLane(lane: LocalTransport): Promise<void> {
+    if (this.#reading) return;
+    this.#reading = true;
+    let ended = false;
+    let failure: unknown;
+    try {
+      while (this.#pending.size > 0 && this.#transport === lane) {
+        const frame = await lane.recv();
+        if (frame === null) {
+          ended = true;
+          break;
+        }
+        this.#dispatch(frame);
+      }
+    } catch (error) {
+      ended = true;
+      failure = error;
+    } finally {
+      this.#reading = false;
+    }
+    if (ended && this.#transport === lane) this.#drop(failure);
   }
 
   /** Learns the server's same-process name, if not connected yet. */
@@ -175,49 +259,23 @@ export class Channel {
     }
     this.#dialing ??= (async () => {
       try {
-        const local = this.#ref.local;
-        if (isInThisProcess(local)) {
-          const lane = await knock(local!, this.#ref.authkey);
-          if (lane !== undefined) {
-            if (this.#closed) {
-              lane.close();
-              throw this.#closedError(what);
-            }
-            this.#transport = lane;
-            this.#spin = isOnThisThread(local!)
-              ? undefined
-              : new SpinBudget(CALL_SPIN_MICROS);
-            this.#read(lane);
-            return lane;
-          }
-        }
-        const checked = checkSocketOptions({
-          address: this.#ref.address,
-          insecure: true,
-          ...(this.#ref.authkey === undefined
-            ? {}
-            : { authkey: this.#ref.authkey }),
-        }, "connect to Manager");
-        const transport = await dialSocket(checked);
+        const dialed = await dialManager(this.#ref, what);
         if (this.#closed) {
-          transport.close();
+          dialed.transport.close();
           throw this.#closedError(what);
         }
-        this.#transport = transport;
-        transport.unref();
-        this.#read(transport);
-        return transport;
-      } catch (error) {
-        if (error instanceof ConnectionClosedError) throw error;
-        if (error instanceof Error && error.name === "AuthenticationError") {
-          throw error;
+        this.#transport = dialed.transport;
+        if (dialed.lane) {
+          this.#lane = dialed.transport as LocalTransport;
+          this.#budget = dialed.sameThread
+            ? undefined
+            : new WaitBudget(CALL_BLOCK_MICROS);
+        } else {
+          const socket = dialed.transport as SocketTransport;
+          socket.unref();
+          this.#read(socket);
         }
-        throw new ConnectionClosedError(
-          `Cannot call ${what}() as the manager at ${
-            describeAddress(this.#ref.address)
-          } is unreachable`,
-          { cause: error },
-        );
+        return dialed.transport;
       } finally {
         this.#dialing = undefined;
       }
@@ -225,7 +283,7 @@ export class Channel {
     return this.#dialing;
   }
 
-  async #read(transport: ChannelTransport): Promise<void> {
+  async #read(transport: SocketTransport): Promise<void> {
     let failure: unknown;
     try {
       while (true) {
@@ -261,7 +319,7 @@ export class Channel {
 
   #drop(cause: unknown): void {
     const transport = this.#transport;
-    this.#transport = undefined;
+    this.#transport = this.#lane = undefined;
     transport?.close();
     const pending = [...this.#pending.values()];
     this.#pending.clear();
@@ -270,13 +328,20 @@ export class Channel {
 }
 
 const channels = new Map<string, Channel>();
+/** Channel keys of the references proxies hold, computed once each. */
+const keys = new WeakMap<ManagerRef, string>();
 
 function keyOf(ref: ManagerRef): string {
-  const key = ref.authkey === undefined ? "" : Array.from(
-    ref.authkey,
-    (b) => b.toString(16).padStart(2, "0"),
-  ).join("");
-  return `${JSON.stringify(ref.address)}#${key}`;
+  let key = keys.get(ref);
+  if (key === undefined) {
+    const secret = ref.authkey === undefined ? "" : Array.from(
+      ref.authkey,
+      (b) => b.toString(16).padStart(2, "0"),
+    ).join("");
+    key = `${JSON.stringify(ref.address)}#${secret}`;
+    keys.set(ref, key);
+  }
+  return key;
 }
 
 /** This thread's channel to the manager `ref` names (made on first use). */

@@ -3,18 +3,25 @@
  * subprocess: reads the server configuration, opens the server, reports the
  * bound address, serves until told to stop, then ends its thread or process.
  *
- * - Worker: the parent posts `{ type: "start", config }`; the worker answers
+ * - Worker: the parent posts `{ type: "start", config, beacon, agents }`
+ *   (the server's beacon, see `_local_beacon.ts`, and the parent's agent
+ *   table, see `sync/_agent.ts`, so that the server sees which client
+ *   threads died); the worker answers
  *   `{ type: "ready", address, local }` or `{ type: "failed", error }` (an error
  *   record), later `{ type: "stopped" }`. `{ type: "stop" }` stops it.
  * - Subprocess (`deno run`): one JSON line on stdin (the authkey in base64),
  *   one JSON line back on stdout (`{ address }` or `{ error }`); the server
  *   stops when stdin closes, so it never outlives its parent.
  *
- * Either way a client's `shutdown` request stops it too.
+ * Either way a client's `shutdown` request stops it too. A Worker marks
+ * its beacon gone however it ends (an uncaught error, `Deno.exit()`,
+ * `close()`), so same-process clients waiting on a lane are released.
  *
  * @module
  */
+import { joinAgentTable } from "../sync/_agent.ts";
 import { ManagerServer, type ServerConfig } from "./_manager_server.ts";
+import { markGone } from "./_local_beacon.ts";
 import { serializeError } from "./_transfer.ts";
 
 interface WorkerScope {
@@ -23,17 +30,53 @@ interface WorkerScope {
   close(): void;
 }
 
+interface StartMessage {
+  type: string;
+  config?: ServerConfig;
+  beacon?: SharedArrayBuffer;
+  agents?: SharedArrayBuffer;
+}
+
+/**
+ * Marks `beacon` gone however this Worker ends, and closes the server (its
+ * lanes wake their blocked clients) when it still can.
+ */
+function markGoneOnEnd(
+  scope: WorkerScope,
+  beacon: Int32Array,
+  server: () => ManagerServer | undefined,
+): void {
+  const gone = () => {
+    markGone(beacon);
+    server()?.close();
+  };
+  globalThis.addEventListener("error", gone);
+  globalThis.addEventListener("unhandledrejection", gone);
+  globalThis.addEventListener("unload", gone);
+  const close = scope.close.bind(scope);
+  scope.close = () => {
+    gone();
+    close();
+  };
+}
+
 function runInWorker(scope: WorkerScope): void {
   let server: ManagerServer | undefined;
   scope.onmessage = async (event: MessageEvent) => {
-    const message = event.data as { type: string; config?: ServerConfig };
+    const message = event.data as StartMessage;
     if (message.type === "stop") {
       server?.close();
       return;
     }
     if (message.type !== "start" || server !== undefined) return;
+    const beacon = new Int32Array(message.beacon!);
+    markGoneOnEnd(scope, beacon, () => server);
+    if (message.agents !== undefined) joinAgentTable(message.agents);
     try {
-      server = await ManagerServer.open(message.config!);
+      server = await ManagerServer.open(message.config!, {
+        beacon,
+        dedicated: true,
+      });
     } catch (error) {
       scope.postMessage({ type: "failed", error: serializeError(error) });
       scope.close();
@@ -83,7 +126,7 @@ async function runInSubprocess(): Promise<void> {
         }
         : {}),
     };
-    server = await ManagerServer.open(config);
+    server = await ManagerServer.open(config, { dedicated: true });
   } catch (error) {
     await write({
       error: { name: (error as Error).name, message: (error as Error).message },

@@ -4,13 +4,18 @@
  * the address it bound.
  *
  * Stopping asks the server to close and waits for it to say so (or for the
- * subprocess to exit), then ends the Worker. A subprocess holds the write
+ * subprocess to exit), then ends the Worker. The Worker's server beacon
+ * (`_local_beacon.ts`) is made here, so that this side can mark it gone
+ * when the Worker fails or is terminated: same-process clients waiting on
+ * a lane are then released even though the server could not say so. A subprocess holds the write
  * end of its stdin in the parent: when the parent exits, even killed, stdin
  * closes and the server stops, so no orphan server is left behind.
  *
  * @module
  */
+import { agentTable } from "../sync/_agent.ts";
 import type { Address } from "./_socket_endpoint.ts";
+import { createBeacon, isGone, markGone } from "./_local_beacon.ts";
 import type { ServerConfig } from "./_manager_server.ts";
 import { deserializeError, type ErrorRecord } from "./_transfer.ts";
 
@@ -32,12 +37,17 @@ export function startServerWorker(
   config: ServerConfig,
 ): Promise<ManagerHandle> {
   const worker = new Worker(ENTRY, { type: "module", name: "manager" });
+  const beacon = createBeacon();
+  const end = () => {
+    worker.terminate();
+    markGone(beacon);
+  };
   let stopped!: () => void;
   const done = new Promise<void>((resolve) => stopped = resolve);
   return new Promise<ManagerHandle>((resolve, reject) => {
     worker.onerror = (event) => {
       event.preventDefault();
-      worker.terminate();
+      end();
       stopped();
       reject(
         new Error(
@@ -57,26 +67,33 @@ export function startServerWorker(
           address: message.address!,
           local: message.local!,
           async stop() {
-            worker.postMessage({ type: "stop" });
-            let timer: ReturnType<typeof setTimeout> | undefined;
-            await Promise.race([
-              done,
-              new Promise<void>((r) => timer = setTimeout(r, STOP_GRACE_MS)),
-            ]);
-            clearTimeout(timer);
-            worker.terminate();
+            if (!isGone(beacon)) {
+              worker.postMessage({ type: "stop" });
+              let timer: ReturnType<typeof setTimeout> | undefined;
+              await Promise.race([
+                done,
+                new Promise<void>((r) => timer = setTimeout(r, STOP_GRACE_MS)),
+              ]);
+              clearTimeout(timer);
+            }
+            end();
           },
         });
       } else if (message.type === "failed") {
-        worker.terminate();
+        end();
         stopped();
         reject(deserializeError(message.error!));
       } else if (message.type === "stopped") {
         stopped();
-        worker.terminate();
+        end();
       }
     };
-    worker.postMessage({ type: "start", config });
+    worker.postMessage({
+      type: "start",
+      config,
+      beacon: beacon.buffer,
+      agents: agentTable(),
+    });
   });
 }
 

@@ -17,7 +17,7 @@
  *
  * @module
  */
-import { decode, encode } from "./_codec.ts";
+import { decode, encode, type Encoded, encodeScratch } from "./_codec.ts";
 import { fromTransferable, MARK, toTransferable } from "./_transfer.ts";
 
 /** Frame tags of the Manager protocol. */
@@ -38,9 +38,47 @@ export type Request = [
 /** The outcome of a call: `[id, 0, value]` or `[id, 1, error]`. */
 export type Response = [callId: number, failed: 0 | 1, value: unknown];
 
+/**
+ * Whether `body` holds only primitives and arrays of primitives (most
+ * requests and responses), which the transfer walk would return as is.
+ */
+function isFlat(body: unknown[]): boolean {
+  for (let i = 0; i < body.length; i++) {
+    const item = body[i];
+    if (typeof item === "object" && item !== null) {
+      if (!Array.isArray(item)) return false;
+      for (let j = 0; j < item.length; j++) {
+        const inner = item[j];
+        const type = typeof inner;
+        if (
+          (type === "object" && inner !== null) || type === "function" ||
+          type === "symbol"
+        ) return false;
+      }
+    } else if (typeof item === "function" || typeof item === "symbol") {
+      return false;
+    }
+  }
+  return true;
+}
+
+function prepare(body: unknown[], name: string): unknown {
+  return isFlat(body)
+    ? body
+    : toTransferable(body, { crossProcess: true, name });
+}
+
 /** Encodes a message body; `name` names it in error messages. */
-export function encodeBody(value: unknown, name: string): Uint8Array {
-  return encode(toTransferable(value, { crossProcess: true, name }), name);
+export function encodeBody(body: unknown[], name: string): Uint8Array {
+  return encode(prepare(body, name), name);
+}
+
+/**
+ * Encodes a message body into the codec's scratch buffer, valid until the
+ * next encoding (for a lane, which copies it at once).
+ */
+export function encodeBodyScratch(body: unknown[], name: string): Encoded {
+  return encodeScratch(prepare(body, name), name);
 }
 
 /** Decodes a message body and revives what it carries. */

@@ -11,22 +11,21 @@
  * client disconnects, its waiting calls are cancelled and the locks it held
  * are released.
  *
- * This file is also the entry module of the server's Worker (and of its
- * subprocess): started as a Worker, it waits for one `start` message; run
- * with `deno run`, it reads its configuration as one JSON line on stdin and
- * stops when stdin closes (its parent is gone).
+ * Clients in other OS processes or machines come over sockets, one
+ * session each reading its own frames; clients in this process come over
+ * shared-memory lanes, served together by one loop (`_manager_lanes.ts`).
+ * A server in its own Worker or subprocess is started by
+ * `_manager_entry.ts`.
  *
  * @module
  */
 import { type AcceptLoop, openAcceptLoop } from "./_accept_loop.ts";
 import { type Address, checkSocketOptions } from "./_socket_endpoint.ts";
 import { openDoor } from "./_local_door.ts";
-import { SpinBudget } from "./_local_ring.ts";
-import {
-  LANE_SPIN_MICROS,
-  Session,
-  type SessionTransport,
-} from "./_manager_session.ts";
+import { createBeacon, markGone } from "./_local_beacon.ts";
+import type { LocalTransport } from "./_local_ring.ts";
+import { LaneHub } from "./_manager_lanes.ts";
+import { Session, type SessionTransport } from "./_manager_session.ts";
 import type { Request } from "./_manager_protocol.ts";
 import {
   type CallContext,
@@ -61,6 +60,20 @@ export interface ServerConfig {
   insecure?: boolean;
   /** Custom types to load first. */
   registrations?: Registration[];
+}
+
+/** How a server runs besides its configuration. */
+export interface ServerOptions {
+  /**
+   * The beacon to publish to same-process clients (`_local_beacon.ts`);
+   * one is made when absent.
+   */
+  beacon?: Int32Array;
+  /**
+   * Whether the server has its thread to itself (its own Worker or
+   * process), so its lane loop may block it briefly. Default `false`.
+   */
+  dedicated?: boolean;
 }
 
 interface Entry {
@@ -98,16 +111,32 @@ export class ManagerServer {
   #named = new Map<string, number>();
   #nextId = 1;
   #sessions = new Set<Session>();
+  #sockets = 0;
+  /** Calls waiting on this server (a queue's `get()`, a lock …). */
+  waits = 0;
   #closed = false;
   #done: Promise<void>;
   #finish!: () => void;
 
   #door: { local: string; close(): void };
+  #beacon: Int32Array;
+  #lanes: LaneHub;
 
   /** Serves on `loop`, which it owns from now on, and opens its door. */
-  constructor(loop: AcceptLoop, key: Uint8Array | undefined) {
+  constructor(
+    loop: AcceptLoop,
+    key: Uint8Array | undefined,
+    options: ServerOptions = {},
+  ) {
     this.#loop = loop;
-    this.#door = openDoor(key, (lane) => this.#serveClient(lane, true));
+    this.#beacon = options.beacon ?? createBeacon();
+    const dedicated = options.dedicated ?? false;
+    // Blocking the thread would hold up sockets, timers and the replies
+    // of waiting calls: only when none of them can be there.
+    this.#lanes = new LaneHub(this.#beacon, {
+      mayBlock: () => dedicated && this.#sockets === 0 && this.waits === 0,
+    });
+    this.#door = openDoor(key, this.#beacon, (lane) => this.#serveLane(lane));
     for (const [id, type] of Object.entries(COLLECTION_TYPES)) {
       this.#types.set(id, type);
     }
@@ -118,7 +147,10 @@ export class ManagerServer {
   }
 
   /** Opens the listening socket for `config` and builds a server on it. */
-  static async open(config: ServerConfig): Promise<ManagerServer> {
+  static async open(
+    config: ServerConfig,
+    options: ServerOptions = {},
+  ): Promise<ManagerServer> {
     const checked = checkSocketOptions({
       address: config.address,
       ...(config.authkey === undefined ? {} : { authkey: config.authkey }),
@@ -127,6 +159,7 @@ export class ManagerServer {
     const server = new ManagerServer(
       await openAcceptLoop(checked, 128),
       checked.key,
+      options,
     );
     for (const registration of config.registrations ?? []) {
       await server.register(registration);
@@ -157,7 +190,7 @@ export class ManagerServer {
     while (!this.#closed) {
       const result = await this.#loop.take(true);
       if (result === undefined) break;
-      if ("transport" in result) this.#serveClient(result.transport, false);
+      if ("transport" in result) this.#serveSocket(result.transport);
     }
   }
 
@@ -207,8 +240,10 @@ export class ManagerServer {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    markGone(this.#beacon);
     this.#loop.close();
     this.#door.close();
+    this.#lanes.close();
     for (const session of this.#sessions) session.close();
     this.#finish();
   }
@@ -284,17 +319,28 @@ export class ManagerServer {
     return fn(entry.obj, args, ctx);
   }
 
-  #serveClient(transport: SessionTransport, lane: boolean): void {
+  #serveSocket(transport: SessionTransport): void {
     if (this.#closed) {
       transport.close();
       return;
     }
-    const session = new Session(
-      this,
-      transport,
-      lane ? new SpinBudget(LANE_SPIN_MICROS) : undefined,
-    );
+    const session = new Session(this, transport);
     this.#sessions.add(session);
-    session.run().finally(() => this.#sessions.delete(session));
+    this.#sockets++;
+    session.run().finally(() => {
+      this.#sessions.delete(session);
+      this.#sockets--;
+    });
+  }
+
+  #serveLane(lane: LocalTransport): void {
+    if (this.#closed) {
+      lane.close();
+      return;
+    }
+    const session = new Session(this, lane);
+    this.#sessions.add(session);
+    session.onClose(() => this.#sessions.delete(session));
+    this.#lanes.add(session, lane);
   }
 }

@@ -9,7 +9,11 @@ import { encode } from "../../ipc/_codec.ts";
 import { fromTransferable, toTransferable } from "../../ipc/_transfer.ts";
 import { checkSocketOptions, dialSocket } from "../../ipc/_socket_endpoint.ts";
 import { encodeHeader } from "../../ipc/_wire.ts";
-import { makeCounter } from "../fixtures/ipc_manager_types.ts";
+import {
+  type Bomb,
+  makeBomb,
+  makeCounter,
+} from "../fixtures/ipc_manager_types.ts";
 
 const BACKENDS: ManagerBackend[] = ["worker", "subprocess", "inline"];
 const WORKER = new URL("../fixtures/ipc_manager_worker.ts", import.meta.url);
@@ -36,6 +40,26 @@ async function inWorker(message: unknown): Promise<Record<string, unknown>> {
   } finally {
     worker.terminate();
   }
+}
+
+/**
+ * Starts a Worker on one job and hands back its messages in order: the
+ * first and second message it posts, as promises.
+ */
+function workerJob(message: unknown): {
+  worker: Worker;
+  first: Promise<Record<string, unknown>>;
+  second: Promise<Record<string, unknown>>;
+} {
+  const worker = new Worker(WORKER, { type: "module" });
+  const waiting: ((value: Record<string, unknown>) => void)[] = [];
+  const [first, second] = [0, 1].map(() =>
+    new Promise<Record<string, unknown>>((resolve) => waiting.push(resolve))
+  ) as [Promise<Record<string, unknown>>, Promise<Record<string, unknown>>];
+  worker.onmessage = (e) =>
+    waiting.shift()?.(fromTransferable(e.data) as never);
+  worker.postMessage(toTransferable(message));
+  return { worker, first, second };
 }
 
 /** Runs the client fixture as its own OS process. */
@@ -445,3 +469,30 @@ Deno.test("Manager in this process: shutdown rejects a Worker's call pending on 
   assert.equal(ok, false);
   assert.ok(error instanceof ConnectionClosedError, String(error));
 });
+
+for (const how of ["crashes", "exits"] as const) {
+  Deno.test(`Manager (worker): a server Worker that ${how} rejects lane calls in flight here and in a Worker, and later calls at once`, async () => {
+    const manager = await Manager.start();
+    let job: ReturnType<typeof workerJob> | undefined;
+    try {
+      await manager.register("Bomb", makeBomb, { module: TYPES });
+      const bomb = await manager.create<Bomb>("Bomb");
+      const queue = await manager.queue<number>();
+      const dict = await manager.dict<string, number>();
+      job = workerJob({ job: "readyThenGet", queue });
+      assert.deepEqual(await job.first, { ready: true });
+      const here = assert.rejects(queue.get(), ConnectionClosedError);
+      if (how === "crashes") await bomb.explode();
+      else await assert.rejects(bomb.exit(), ConnectionClosedError);
+      await here;
+      const { ok, error } = await job.second as { ok: boolean; error: Error };
+      assert.equal(ok, false);
+      assert.ok(error instanceof ConnectionClosedError, String(error));
+      await assert.rejects(dict.get("a"), ConnectionClosedError);
+      await assert.rejects(queue.qsize(), ConnectionClosedError);
+    } finally {
+      job?.worker.terminate();
+      await manager.shutdown();
+    }
+  });
+}
