@@ -1,8 +1,9 @@
 /**
- * The encoder of the codec (`_codec_format.ts` has the format): one
- * reusable buffer that grows as needed, a short list of the objects seen
- * (a map past `LINEAR_REFS`) for back references, and a failure that
- * collects the path of the part that cannot be encoded.
+ * The encoder of the codec (`_codec_format.ts` has the format): on the
+ * byte writer of `_codec_writer.ts`, the containers and special objects, a
+ * short list of the objects seen (a map past `LINEAR_REFS`) for back
+ * references, and a failure that collects the path of the part that
+ * cannot be encoded.
  *
  * @module
  */
@@ -10,23 +11,18 @@ import { serializeError } from "./_transfer.ts";
 import {
   MAX_DEPTH,
   T_ARRAY,
-  T_BIGINT,
   T_BOXED,
   T_BUFFER,
   T_DATE,
   T_ERROR,
   T_FALSE,
-  T_FLOAT64,
   T_HOLE,
-  T_INT32,
   T_MAP,
   T_NULL,
   T_OBJECT,
   T_REF,
   T_REGEXP,
   T_SET,
-  T_STR16,
-  T_STR8,
   T_TRUE,
   T_UNDEFINED,
   T_VIEW,
@@ -42,17 +38,13 @@ import {
   refusal,
   SET_VALUE,
 } from "./_codec_refusal.ts";
+import { ByteWriter } from "./_codec_writer.ts";
 
 /** Objects per message tracked by a linear search before a map. */
 const LINEAR_REFS = 16;
 
-const textEncoder = new TextEncoder();
-
 /** Encodes values into one reusable, growing buffer. */
-class Encoder {
-  buf = new Uint8Array(256);
-  view = new DataView(this.buf.buffer);
-  pos = 0;
+class Encoder extends ByteWriter {
   list: (object | undefined)[] = new Array(LINEAR_REFS).fill(undefined);
   count = 0;
   map: Map<object, number> | undefined;
@@ -68,24 +60,6 @@ class Encoder {
     }
     this.count = 0;
     this.map = undefined;
-  }
-
-  grow(need: number): void {
-    let size = this.buf.length * 2;
-    while (size < this.pos + need) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.buf.subarray(0, this.pos));
-    this.buf = next;
-    this.view = new DataView(next.buffer);
-  }
-
-  u32(n: number): void {
-    const b = this.buf, p = this.pos;
-    b[p] = n;
-    b[p + 1] = n >>> 8;
-    b[p + 2] = n >>> 16;
-    b[p + 3] = n >>> 24;
-    this.pos = p + 4;
   }
 
   value(v: unknown): void {
@@ -121,92 +95,6 @@ class Encoder {
       if (e instanceof EncodeFailure) e.at(at, how);
       throw e;
     }
-  }
-
-  number(v: number): void {
-    const b = this.buf;
-    if ((v | 0) === v && (v !== 0 || 1 / v > 0)) {
-      if (v >= 0 && v < 128) b[this.pos++] = v;
-      else if (v < 0 && v >= -32) b[this.pos++] = v & 0xff;
-      else {
-        b[this.pos++] = T_INT32;
-        this.u32(v);
-      }
-    } else {
-      b[this.pos++] = T_FLOAT64;
-      this.view.setFloat64(this.pos, v, true);
-      this.pos += 8;
-    }
-  }
-
-  string(s: string): void {
-    const n = s.length;
-    if (n < 32) {
-      if (this.pos + 33 > this.buf.length) this.grow(33);
-      const b = this.buf;
-      const start = this.pos + 1;
-      let i = 0;
-      for (; i < n; i++) {
-        const c = s.charCodeAt(i);
-        if (c > 0x7f) break;
-        b[start + i] = c;
-      }
-      if (i === n) {
-        b[this.pos] = 0x80 | n;
-        this.pos = start + n;
-        return;
-      }
-    }
-    if (!s.isWellFormed()) return this.utf16(s);
-    const max = n * 3;
-    if (this.pos + max + 5 > this.buf.length) this.grow(max + 5);
-    if (max < 32) {
-      const { written } = textEncoder.encodeInto(
-        s,
-        this.buf.subarray(this.pos + 1),
-      );
-      if (written < 32) {
-        this.buf[this.pos] = 0x80 | written;
-        this.pos += 1 + written;
-        return;
-      }
-    }
-    const { written } = textEncoder.encodeInto(
-      s,
-      this.buf.subarray(this.pos + 5),
-    );
-    this.buf[this.pos++] = T_STR8;
-    this.u32(written);
-    this.pos += written;
-  }
-
-  utf16(s: string): void {
-    const n = s.length;
-    if (this.pos + 2 * n + 5 > this.buf.length) this.grow(2 * n + 5);
-    this.buf[this.pos++] = T_STR16;
-    this.u32(n);
-    const b = this.buf;
-    let p = this.pos;
-    for (let i = 0; i < n; i++) {
-      const c = s.charCodeAt(i);
-      b[p++] = c;
-      b[p++] = c >>> 8;
-    }
-    this.pos = p;
-  }
-
-  bigint(v: bigint): void {
-    this.buf[this.pos++] = T_BIGINT;
-    this.buf[this.pos++] = v < 0n ? 1 : 0;
-    this.string((v < 0n ? -v : v).toString(16));
-  }
-
-  bytes(source: Uint8Array): void {
-    const n = source.byteLength;
-    if (this.pos + n + 4 > this.buf.length) this.grow(n + 4);
-    this.u32(n);
-    this.buf.set(source, this.pos);
-    this.pos += n;
   }
 
   /**
