@@ -18,6 +18,7 @@
  * @module
  */
 import { Deadline, spinWhile, type Waiting } from "./_futex.ts";
+import { describeValue } from "./_region.ts";
 
 /** Words before the ring. */
 export const HEADER_WORDS = 2;
@@ -30,8 +31,24 @@ const TICKETS = (1 << 29) - 1;
 /** The largest number of slots. */
 export const MAX_SLOTS = 1 << 20;
 
-/** The number of ring slots for `maxWaiters` (the next power of two). */
-export function slotsFor(maxWaiters: number): number {
+/**
+ * The number of ring slots for `maxWaiters` (the next power of two).
+ *
+ * @throws {TypeError} When `maxWaiters` is not a number.
+ * @throws {RangeError} When it is not an integer from 1 to `MAX_SLOTS`.
+ */
+export function slotsFor(maxWaiters: unknown): number {
+  if (
+    typeof maxWaiters !== "number" || !Number.isInteger(maxWaiters) ||
+    maxWaiters < 1 || maxWaiters > MAX_SLOTS
+  ) {
+    const error = typeof maxWaiters === "number" ? RangeError : TypeError;
+    throw new error(
+      `Cannot create Condition as maxWaiters must be an integer from 1 to ${MAX_SLOTS}: received ${
+        describeValue(maxWaiters)
+      }`,
+    );
+  }
   return 2 ** Math.ceil(Math.log2(maxWaiters));
 }
 

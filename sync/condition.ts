@@ -1,29 +1,15 @@
 /**
- * `Condition`: a condition variable that works across workers.
- *
- * The waiter queue (who waits, who is woken, and how a timeout that races a
- * notify is settled) lives in `_waiter_queue.ts`; this file adds the lock:
- * a waiter queues while holding it, releases it completely while it sleeps,
- * and takes it back before returning or throwing.
+ * `Condition`: a condition variable that works across workers. How it
+ * waits on its lock is in `_condition_wait.ts`, its waiter queue in
+ * `_waiter_queue.ts`.
  *
  * @module
  */
-import {
-  checkWaitOptions,
-  Deadline,
-  runAsync,
-  runSync,
-  timeoutError,
-} from "./_futex.ts";
-import { type LockHooks, lockHooksOf } from "./_lockable.ts";
+import { ConditionWaits } from "./_condition_wait.ts";
+import { lockHooksOf } from "./_lockable.ts";
 import { describeValue, regionFrom, regionOf } from "./_region.ts";
 import { describe, revive } from "./_shareable.ts";
-import {
-  HEADER_WORDS,
-  MAX_SLOTS,
-  slotsFor,
-  WaiterQueue,
-} from "./_waiter_queue.ts";
+import { HEADER_WORDS, slotsFor, WaiterQueue } from "./_waiter_queue.ts";
 import type { Guard } from "./guard.ts";
 import { Lock } from "./lock.ts";
 import { RLock } from "./rlock.ts";
@@ -59,16 +45,6 @@ export interface ConditionOptions {
 /**
  * What a condition's description carries (the data of its
  * `"sync.Condition"` description).
- *
- * @example
- * ```ts
- * import { Condition, type ConditionData } from "@mp/multiprocessing/sync";
- * import { describe } from "../sync/_shareable.ts";
- * import assert from "node:assert/strict";
- *
- * const data: ConditionData = new Condition()[describe]().data;
- * assert.equal(data.slots, 64);
- * ```
  */
 export interface ConditionData {
   /** The shared buffer holding the waiter queue. */
@@ -113,9 +89,8 @@ export interface ConditionData {
 export class Condition {
   readonly #i32: Int32Array;
   readonly #slots: number;
-  readonly #queue: WaiterQueue;
   readonly #lock: Lock | RLock;
-  readonly #hooks: LockHooks;
+  readonly #waits: ConditionWaits;
 
   /**
    * Creates a condition over `lock`.
@@ -148,38 +123,24 @@ export class Condition {
         }`,
       );
     }
-    const maxWaiters = options?.maxWaiters ?? 64;
-    if (
-      typeof maxWaiters !== "number" || !Number.isInteger(maxWaiters) ||
-      maxWaiters < 1 || maxWaiters > MAX_SLOTS
-    ) {
-      const error = typeof maxWaiters === "number" ? RangeError : TypeError;
-      throw new error(
-        `Cannot create Condition as maxWaiters must be an integer from 1 to ${MAX_SLOTS}: received ${
-          describeValue(maxWaiters)
-        }`,
-      );
-    }
-    this.#slots = slotsFor(maxWaiters);
-    this.#i32 = Condition.#reviving ??
-      regionOf("Condition", HEADER_WORDS + this.#slots, options?.memory);
-    this.#queue = new WaiterQueue(this.#i32, this.#slots);
+    this.#slots = slotsFor(options?.maxWaiters ?? 64);
+    this.#i32 = regionOf(
+      "Condition",
+      HEADER_WORDS + this.#slots,
+      options?.memory,
+    );
     this.#lock = chosen;
-    this.#hooks = hooks;
+    this.#waits = new ConditionWaits(
+      new WaiterQueue(this.#i32, this.#slots),
+      chosen,
+      hooks,
+    );
   }
 
   /**
    * The lock this condition waits with.
    *
    * @returns The `Lock` or `RLock` given to the constructor.
-   *
-   * @example
-   * ```ts
-   * import { Condition, RLock } from "@mp/multiprocessing/sync";
-   * import assert from "node:assert/strict";
-   *
-   * assert.ok(new Condition().lock instanceof RLock);
-   * ```
    */
   get lock(): Lock | RLock {
     return this.#lock;
@@ -193,16 +154,6 @@ export class Condition {
    * @throws {LockAbandonedError} When the holder died holding the lock.
    * @throws {DOMException} `TimeoutError` when `timeout` elapses first.
    * @throws {unknown} `signal.reason` when `signal` aborts first.
-   *
-   * @example
-   * ```ts
-   * import { Condition } from "@mp/multiprocessing/sync";
-   * import assert from "node:assert/strict";
-   *
-   * const condition = new Condition();
-   * using _guard = await condition.acquire();
-   * assert.equal(condition.lock.locked(), true);
-   * ```
    */
   acquire(options?: WaitOptions): Promise<Guard> {
     return this.#lock.acquire(options);
@@ -215,16 +166,6 @@ export class Condition {
    * @returns A guard that releases the lock.
    * @throws {LockAbandonedError} When the holder died holding the lock.
    * @throws {DOMException} `TimeoutError` when `timeout` elapses first.
-   *
-   * @example
-   * ```ts
-   * import { Condition } from "@mp/multiprocessing/sync";
-   * import assert from "node:assert/strict";
-   *
-   * const condition = new Condition();
-   * using _guard = condition.acquireSync();
-   * assert.equal(condition.lock.locked(), true);
-   * ```
    */
   acquireSync(options?: WaitSyncOptions): Guard {
     return this.#lock.acquireSync(options);
@@ -235,15 +176,6 @@ export class Condition {
    *
    * @returns A guard, or `undefined` when another agent holds the lock.
    * @throws {LockAbandonedError} When the holder died holding the lock.
-   *
-   * @example
-   * ```ts
-   * import { Condition } from "@mp/multiprocessing/sync";
-   * import assert from "node:assert/strict";
-   *
-   * using guard = new Condition().tryAcquire();
-   * assert.notEqual(guard, undefined);
-   * ```
    */
   tryAcquire(): Guard | undefined {
     return this.#lock.tryAcquire();
@@ -254,17 +186,6 @@ export class Condition {
    *
    * @throws {Error} When the lock is not held (by this agent, for an
    * `RLock`).
-   *
-   * @example
-   * ```ts
-   * import { Condition } from "@mp/multiprocessing/sync";
-   * import assert from "node:assert/strict";
-   *
-   * const condition = new Condition();
-   * condition.acquireSync();
-   * condition.release();
-   * assert.equal(condition.lock.locked(), false);
-   * ```
    */
   release(): void {
     this.#lock.release();
@@ -300,22 +221,8 @@ export class Condition {
    * assert.equal(condition.lock.locked(), true); // held again
    * ```
    */
-  async wait(options?: WaitOptions): Promise<void> {
-    const timeout = checkWaitOptions("wait on Condition", options);
-    const signal = options?.signal;
-    signal?.throwIfAborted();
-    const ticket = this.#enqueue();
-    const saved = this.#hooks.save();
-    let outcome;
-    try {
-      outcome = await runAsync(this.#queue.waiting(ticket, timeout), signal);
-    } finally {
-      await this.#reacquire(saved, () => this.#lock.acquire());
-    }
-    if (outcome === "aborted") throw signal?.reason;
-    if (outcome === "timed-out") {
-      throw timeoutError("wait on Condition", timeout);
-    }
+  wait(options?: WaitOptions): Promise<void> {
+    return this.#waits.wait(options);
   }
 
   /**
@@ -342,18 +249,7 @@ export class Condition {
    * ```
    */
   waitSync(options?: WaitSyncOptions): void {
-    const timeout = checkWaitOptions("wait on Condition", options);
-    const ticket = this.#enqueue();
-    const saved = this.#hooks.save();
-    let outcome;
-    try {
-      outcome = runSync(this.#queue.waiting(ticket, timeout));
-    } finally {
-      this.#reacquireSync(saved);
-    }
-    if (outcome === "timed-out") {
-      throw timeoutError("wait on Condition", timeout);
-    }
+    this.#waits.waitSync(options);
   }
 
   /**
@@ -378,21 +274,8 @@ export class Condition {
    * assert.equal(await condition.waitFor(() => "ready"), "ready");
    * ```
    */
-  async waitFor<T>(predicate: () => T, options?: WaitOptions): Promise<T> {
-    const timeout = checkWaitOptions("wait on Condition", options);
-    const deadline = new Deadline(timeout);
-    for (;;) {
-      const result = predicate();
-      if (result) return result;
-      const remaining = deadline.remaining();
-      if (remaining === 0) throw timeoutError("wait on Condition", timeout);
-      const signal = options?.signal;
-      await this.wait(
-        signal === undefined
-          ? { timeout: remaining }
-          : { timeout: remaining, signal },
-      );
-    }
+  waitFor<T>(predicate: () => T, options?: WaitOptions): Promise<T> {
+    return this.#waits.waitFor(predicate, options, this);
   }
 
   /**
@@ -415,15 +298,7 @@ export class Condition {
    * ```
    */
   waitForSync<T>(predicate: () => T, options?: WaitSyncOptions): T {
-    const timeout = checkWaitOptions("wait on Condition", options);
-    const deadline = new Deadline(timeout);
-    for (;;) {
-      const result = predicate();
-      if (result) return result;
-      const remaining = deadline.remaining();
-      if (remaining === 0) throw timeoutError("wait on Condition", timeout);
-      this.waitSync({ timeout: remaining });
-    }
+    return this.#waits.waitForSync(predicate, options, this);
   }
 
   /**
@@ -447,22 +322,7 @@ export class Condition {
    * ```
    */
   notify(n: number = 1): number {
-    if (typeof n !== "number") {
-      throw new TypeError(
-        `Cannot notify Condition as n must be a number: received ${
-          describeValue(n)
-        }`,
-      );
-    }
-    if (!(n >= 0) || (!Number.isInteger(n) && n !== Infinity)) {
-      throw new RangeError(
-        `Cannot notify Condition as n must be a non-negative integer: received ${
-          describeValue(n)
-        }`,
-      );
-    }
-    this.#checkOwned("notify Condition");
-    return this.#queue.notify(n);
+    return this.#waits.notify(n);
   }
 
   /**
@@ -491,17 +351,6 @@ export class Condition {
    * own description).
    *
    * @returns The description.
-   *
-   * @example
-   * ```ts
-   * import { Condition } from "@mp/multiprocessing/sync";
-   * import { describe } from "../sync/_shareable.ts";
-   * import assert from "node:assert/strict";
-   *
-   * const { kind, data } = new Condition()[describe]();
-   * assert.equal(kind, "sync.Condition");
-   * assert.equal(data.lock.kind, "sync.RLock");
-   * ```
    */
   [describe](): { kind: "sync.Condition"; data: ConditionData } {
     return {
@@ -522,18 +371,6 @@ export class Condition {
    * @param data The description's data.
    * @returns A condition over the same memory.
    * @throws {TypeError} When `data` is not a condition's description data.
-   *
-   * @example
-   * ```ts
-   * import { Condition } from "@mp/multiprocessing/sync";
-   * import { describe, revive } from "../sync/_shareable.ts";
-   * import assert from "node:assert/strict";
-   *
-   * const condition = new Condition();
-   * const twin = Condition[revive](condition[describe]().data);
-   * using _guard = twin.acquireSync();
-   * assert.equal(condition.lock.locked(), true);
-   * ```
    */
   static [revive](data: ConditionData): Condition {
     const slots = data?.slots;
@@ -551,47 +388,9 @@ export class Condition {
     const lock = kind === "sync.Lock"
       ? Lock[revive](data.lock.data)
       : RLock[revive](data.lock.data);
-    Condition.#reviving = regionFrom("Condition", HEADER_WORDS + slots, data);
-    try {
-      return new Condition(lock, { maxWaiters: slots });
-    } finally {
-      Condition.#reviving = undefined;
-    }
-  }
-
-  /** Set by `[revive]` so that the constructor adopts memory as it is. */
-  static #reviving: Int32Array | undefined;
-
-  #checkOwned(action: string): void {
-    if (!this.#hooks.owned()) {
-      throw new Error(
-        `Cannot ${action} as this agent does not hold its lock: acquire it first`,
-      );
-    }
-  }
-
-  /** Queues the caller, which must hold the lock. */
-  #enqueue(): number {
-    this.#checkOwned("wait on Condition");
-    return this.#queue.enqueue();
-  }
-
-  async #reacquire(
-    saved: number,
-    acquire: () => Promise<Guard>,
-  ): Promise<void> {
-    try {
-      await acquire();
-    } finally {
-      this.#hooks.restore(saved);
-    }
-  }
-
-  #reacquireSync(saved: number): void {
-    try {
-      this.#lock.acquireSync();
-    } finally {
-      this.#hooks.restore(saved);
-    }
+    return new Condition(lock, {
+      maxWaiters: slots,
+      memory: regionFrom("Condition", HEADER_WORDS + slots, data),
+    });
   }
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, revive } from "../../sync/_shareable.ts";
-import { Condition, Lock, RLock } from "../../sync/mod.ts";
+import { Condition, type ConditionData, Lock, RLock } from "../../sync/mod.ts";
 import { desc, Remote, remotes } from "./_remote.ts";
 
 /** Resolves once `flag[0] === n` (generous polling, not timed). */
@@ -208,5 +208,47 @@ Deno.test("Condition revives with its lock over the same memory", async () => {
     assert.equal(condition.lock.locked(), true);
   } finally {
     for (const w of workers) w.terminate();
+  }
+});
+
+Deno.test("Condition.lock, acquire(), acquireSync(), tryAcquire() and release() act on its lock", async () => {
+  assert.ok(new Condition().lock instanceof RLock);
+  {
+    const condition = new Condition();
+    using _guard = await condition.acquire();
+    assert.equal(condition.lock.locked(), true);
+  }
+  {
+    const condition = new Condition();
+    using _guard = condition.acquireSync();
+    assert.equal(condition.lock.locked(), true);
+  }
+  {
+    using guard = new Condition().tryAcquire();
+    assert.notEqual(guard, undefined);
+  }
+  {
+    const condition = new Condition();
+    condition.acquireSync();
+    condition.release();
+    assert.equal(condition.lock.locked(), false);
+  }
+});
+
+Deno.test("Condition describes itself as its queue's memory and its lock's description, and revives over them", () => {
+  {
+    const data: ConditionData = new Condition()[describe]().data;
+    assert.equal(data.slots, 64);
+  }
+  {
+    const { kind, data } = new Condition()[describe]();
+    assert.equal(kind, "sync.Condition");
+    assert.equal(data.lock.kind, "sync.RLock");
+  }
+  {
+    const condition = new Condition();
+    const twin = Condition[revive](condition[describe]().data);
+    using _guard = twin.acquireSync();
+    assert.equal(condition.lock.locked(), true);
   }
 });
