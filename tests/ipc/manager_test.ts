@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { Manager, type ManagerBackend } from "../../ipc/manager.ts";
 import { ManagerClient } from "../../ipc/manager_client.ts";
+import { Process } from "../../pool/process.ts";
+import { holdAndWait } from "../fixtures/ipc_manager_tasks.ts";
 import { AuthenticationError } from "../../ipc/_auth.ts";
 import { ConnectionClosedError } from "../../ipc/connection.ts";
 import { DictProxy } from "../../ipc/dict_proxy.ts";
@@ -20,6 +22,7 @@ const WORKER = new URL("../fixtures/ipc_manager_worker.ts", import.meta.url);
 const CLIENT = new URL("../fixtures/ipc_manager_client.ts", import.meta.url);
 const TYPES = new URL("../fixtures/ipc_manager_types.ts", import.meta.url);
 const OWNER = new URL("../fixtures/ipc_manager_owner.ts", import.meta.url);
+const TASKS = new URL("../fixtures/ipc_manager_tasks.ts", import.meta.url);
 
 function hex(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
@@ -496,3 +499,27 @@ for (const how of ["crashes", "exits"] as const) {
     }
   });
 }
+
+Deno.test("Manager in this process: a Worker client terminated while holding a lock on the lane releases it", async () => {
+  await using manager = await Manager.start();
+  const lock = await manager.lock();
+  const said = await manager.queue<string>();
+  const never = await manager.queue<number>();
+  const child = new Process({
+    target: holdAndWait,
+    args: [lock, said, never],
+    module: TASKS,
+  });
+  await child.start();
+  try {
+    assert.equal(await said.get({ timeout: 30_000 }), "holding");
+    assert.equal(await lock.locked(), true);
+    child.terminate();
+    await child.join();
+    await using _held = await lock.acquire({ timeout: 30_000 });
+    await never.put(1); // the dead client's get() was cancelled, not served
+    assert.equal(await never.get({ timeout: 30_000 }), 1);
+  } finally {
+    if (child.isAlive) child.kill();
+  }
+});
