@@ -198,6 +198,22 @@ function unclonable(value: unknown, path: Path, state: CopyState): unknown {
   );
 }
 
+/**
+ * Describes a shareable over shared memory so that another OS process can
+ * still use it (the subprocess backend's bridge), or returns `undefined`.
+ */
+export type CrossProcessBridge = (
+  obj: Shareable,
+  kind: string,
+) => { kind: string; data: unknown } | undefined;
+
+let crossProcessBridge: CrossProcessBridge | undefined;
+
+/** Sets the bridge tried before a cross-process shareable is refused. */
+export function setCrossProcessBridge(bridge: CrossProcessBridge): void {
+  crossProcessBridge = bridge;
+}
+
 function describeShareable(
   obj: Shareable,
   path: Path,
@@ -205,6 +221,10 @@ function describeShareable(
 ): unknown {
   const desc = obj[describe]();
   if (state.crossProcess && containsShared(desc.data, new Set())) {
+    const bridged = crossProcessBridge?.(obj, desc.kind);
+    if (bridged !== undefined) {
+      return { [MARK]: "shareable", kind: bridged.kind, data: bridged.data };
+    }
     throw new TypeError(
       `Cannot send ${
         formatPath(path)
