@@ -38,6 +38,7 @@
 import type { Frame } from "./_wire.ts";
 import { isGone, ringBell } from "./_local_beacon.ts";
 import { ByteRing, HEADER } from "./_local_byte_ring.ts";
+import type { SpinBudget } from "./_local_budget.ts";
 
 const DATA_OFFSET = 64;
 const STATE = 0;
@@ -230,12 +231,32 @@ export class LocalTransport {
   }
 
   /**
-   * Blocks the thread up to `micros` microseconds for a whole frame;
-   * returns it, or `undefined` when none came (or the lane closed, or the
-   * frame can only stream, or the server nudged after `nudges`).
+   * Blocks the thread up to `micros` microseconds for a whole frame,
+   * spinning first as `spin` says; returns it, or `undefined` when none
+   * came (or the lane closed, or the frame can only stream, or the server
+   * nudged after `nudges`).
    */
-  recvSync(micros: number, nudges = this.nudges): Frame | undefined {
-    const end = performance.now() + micros / 1000;
+  recvSync(
+    micros: number,
+    nudges = this.nudges,
+    spin?: SpinBudget,
+  ): Frame | undefined {
+    const now = performance.now();
+    const end = now + micros / 1000;
+    const spinning = spin?.next() ?? 0;
+    if (spinning > 0) {
+      const stop = now + spinning / 1000;
+      do {
+        const frame = this.tryRecv();
+        if (frame !== undefined) {
+          spin!.hit();
+          return frame;
+        }
+        if (this.closed || this.nudges !== nudges) return undefined;
+        Atomics.pause?.();
+      } while (performance.now() < stop);
+      spin!.miss();
+    }
     while (true) {
       const seen = this.#in.head;
       const frame = this.tryRecv();

@@ -6,13 +6,17 @@
  * A channel dials lazily, on its first call (`_manager_dial.ts`), which is
  * how a proxy revived in another Worker, process or machine reconnects.
  * When the server runs in the same OS process, the channel takes the
- * shared-memory lane of `_local_ring.ts` instead of the socket. On a lane, a call blocks its
- * thread briefly for the answer (`Atomics.wait`, for a learnt time, see
- * `_local_budget.ts`): one thread wake-up per answer instead of a turn of
- * the event loop, and no reader parked while calls complete that way.
- * Only a call still unanswered after the block starts the parked reader,
- * which stops again once no call is pending. (A channel to a server on its
- * own thread never blocks.)
+ * shared-memory lane of `_local_ring.ts` instead of the socket.
+ *
+ * On a lane, a call spins briefly, then blocks its thread for the answer
+ * (`Atomics.wait`, at most `CALL_BLOCK_MICROS`; each only while it pays
+ * off, see `_local_budget.ts`): at most one thread wake-up per answer
+ * instead of a turn of the event loop, and no reader parked while calls
+ * complete that way. The server nudges the caller out of the block when
+ * the call will wait there (`queue.get()`, `lock.acquire()` …). Only a
+ * call still unanswered after the block starts the parked reader, which
+ * stops again once no call is pending. (A channel to a server on its own
+ * thread never spins nor blocks.)
  *
  * While calls are in flight the socket keeps the process alive; when none
  * are, it is unref'd, so an idle proxy never keeps a program from exiting.
@@ -26,7 +30,7 @@
  */
 import type { SocketTransport } from "./_socket_transport.ts";
 import type { LocalTransport } from "./_local_ring.ts";
-import { WaitBudget } from "./_local_budget.ts";
+import { SpinBudget, WaitBudget } from "./_local_budget.ts";
 import {
   type ChannelTransport,
   describeAddress,
@@ -48,6 +52,8 @@ export type { ManagerRef };
 
 /** Most microseconds a call blocks for its answer over a same-process lane. */
 const CALL_BLOCK_MICROS = 10_000;
+/** Most microseconds a call spins for its answer before blocking. */
+const CALL_SPIN_MICROS = 20;
 
 /** Options of one call. */
 export interface CallOptions {
@@ -69,6 +75,7 @@ export class Channel {
   #dialing: Promise<ChannelTransport> | undefined;
   #lane: LocalTransport | undefined;
   #budget: WaitBudget | undefined;
+  #spin = new SpinBudget(CALL_SPIN_MICROS);
   #reading = false;
   #pending = new Map<number, Pending>();
   #nextId = 1;
@@ -183,7 +190,9 @@ export class Channel {
       try {
         while (this.#pending.has(id)) {
           const left = (end - performance.now()) * 1000;
-          const frame = left > 0 ? lane.recvSync(left, nudges) : undefined;
+          const frame = left > 0
+            ? lane.recvSync(left, nudges, this.#spin)
+            : undefined;
           if (frame === undefined) break;
           this.#dispatch(frame);
         }

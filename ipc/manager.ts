@@ -94,7 +94,16 @@ export interface ManagerConnectOptions {
  *
  * Shut the server down with `shutdown()` or `await using`: a running
  * server Worker keeps the program alive. Pending calls reject with
- * `ConnectionClosedError` when the server goes away.
+ * `ConnectionClosedError` when the server goes away, including when its
+ * Worker crashes, exits or is terminated without shutting down.
+ *
+ * Threads of this process reach a server in a Worker over shared memory:
+ * while a quick call (`dict.get()`, `list.append()` …) waits for its
+ * answer, the calling thread spins for microseconds and then blocks
+ * (`Atomics.wait`, never longer than 10 ms), instead of turning its event
+ * loop; a call that waits on the server (`queue.get()`, `lock.acquire()`
+ * …) waits asynchronously. A thread that ends while holding a manager lock
+ * releases it once its end is known (a `Process` or `Pool` worker always).
  *
  * @example
  * ```ts
