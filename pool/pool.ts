@@ -4,31 +4,14 @@
  *
  * @module
  */
-import { toTransferable } from "../ipc/_transfer.ts";
-import { quote } from "../shared/_quote.ts";
 import { checkWaitOptions } from "../sync/_futex.ts";
 import { assertNotImporting } from "./_boot_state.ts";
-import { Dispatcher, now } from "./_dispatcher.ts";
+import { Dispatcher } from "./_dispatcher.ts";
 import { FnTable } from "./_fn_table.ts";
-import { ImapIterator } from "./_imap.ts";
-import { type CallHost, runMap } from "./_map_call.ts";
-import {
-  checkChunksize,
-  checkItems,
-  poolConfig,
-  primitives,
-} from "./_pool_config.ts";
-import { type PoolTask, TaskGroup } from "./_pool_task.ts";
-import {
-  CALL,
-  type FnDef,
-  MAP_CHUNK,
-  numbersAsFloat64,
-  STARMAP_CHUNK,
-} from "./_protocol.ts";
+import { poolConfig } from "./_pool_config.ts";
+import { Submitter } from "./_pool_submit.ts";
 import { within } from "./_wait.ts";
 import { AsyncResult } from "./async_result.ts";
-import { PoolClosedError, PoolFullError } from "./errors.ts";
 import type {
   ApplyAsyncOptions,
   ApplyOptions,
@@ -83,13 +66,8 @@ import type { JoinOptions, TaskFunction } from "./process.ts";
  */
 export class Pool implements AsyncDisposable {
   readonly #processes: number;
-  readonly #maxQueue: number;
-  readonly #crossProcess: boolean;
-  readonly #fns = new FnTable();
   readonly #dispatcher: Dispatcher;
-  readonly #host: CallHost;
-  #nextId = 1;
-  #settleWaiters: (() => void)[] = [];
+  readonly #submitter: Submitter;
 
   /**
    * Creates a pool and starts its first `minProcesses` workers.
@@ -115,35 +93,14 @@ export class Pool implements AsyncDisposable {
    */
   constructor(options: PoolOptions = {}) {
     assertNotImporting("Pool");
-    const config = poolConfig(options, this.#fns);
+    const fns = new FnTable();
+    const config = poolConfig(options, fns);
     this.#processes = config.processes;
-    this.#maxQueue = config.maxQueue;
-    this.#crossProcess = config.crossProcess;
     this.#dispatcher = new Dispatcher({
       ...config,
-      onSettle: () => this.#onSettle(),
+      onSettle: () => this.#submitter.onSettle(),
     });
-    const processes = config.processes;
-    this.#host = {
-      processes,
-      submitChunk: (def, star, items, group, resolve, reject) =>
-        this.#submit(
-          def,
-          star ? STARMAP_CHUNK : MAP_CHUNK,
-          (star ? undefined : numbersAsFloat64(items)) ?? items,
-          items.length,
-          group,
-          resolve,
-          reject,
-          "items",
-        ),
-      hasRoom: () => this.#hasRoom(),
-      settled: () =>
-        new Promise((resolve) => this.#settleWaiters.push(resolve)),
-      cancel: (group, reason, retire) =>
-        this.#dispatcher.cancel(group, reason, retire),
-      hold: () => this.#dispatcher.hold(),
-    };
+    this.#submitter = new Submitter({ ...config, fns }, this.#dispatcher);
   }
 
   /** The most workers this pool runs. */
@@ -181,132 +138,6 @@ export class Pool implements AsyncDisposable {
     };
   }
 
-  #onSettle(): void {
-    const waiters = this.#settleWaiters;
-    if (waiters.length === 0) return;
-    this.#settleWaiters = [];
-    for (const wake of waiters) wake();
-  }
-
-  #hasRoom(): boolean {
-    return this.#maxQueue === Infinity ||
-      this.#dispatcher.outstanding < this.#processes + this.#maxQueue;
-  }
-
-  #checkOpen(what: string): void {
-    const state = this.#dispatcher.state;
-    if (state !== "running") {
-      throw new PoolClosedError(
-        `Cannot ${what} as the pool is ${
-          state === "closing" ? "closed" : "terminated"
-        }: submit work before close() or terminate()`,
-      );
-    }
-  }
-
-  #submit(
-    def: FnDef,
-    kind: number,
-    args: unknown,
-    items: number,
-    group: TaskGroup | undefined,
-    resolve: (value: unknown) => void,
-    reject: (error: unknown) => void,
-    name: string,
-  ): void {
-    if (this.#dispatcher.state === "terminated") {
-      throw new PoolClosedError(
-        "Cannot submit a task as the pool is terminated",
-      );
-    }
-    let payload: unknown = args;
-    if (!(args instanceof Float64Array) && !primitives(args as unknown[])) {
-      try {
-        payload = toTransferable(args, {
-          name,
-          crossProcess: this.#crossProcess,
-        });
-      } catch (error) {
-        reject(error);
-        return;
-      }
-    }
-    const task: PoolTask = {
-      id: this.#nextId++,
-      fn: def,
-      kind,
-      payload,
-      items,
-      submitted: now(),
-      group,
-      slot: undefined,
-      seq: 0,
-      counter: 0,
-      done: false,
-      resolve,
-      reject,
-    };
-    this.#dispatcher.submit(task);
-  }
-
-  /** Submits one call; `options` may cancel it. */
-  #call(
-    fn: unknown,
-    args: unknown,
-    options: ApplyOptions | undefined,
-    what: string,
-  ): Promise<unknown> {
-    return new Promise((resolve, reject) => {
-      const def = this.#fns.define(fn, what);
-      if (!Array.isArray(args)) {
-        throw new TypeError(
-          `Cannot ${what} as args must be an array: received ${quote(args)}`,
-        );
-      }
-      const timeout = checkWaitOptions(what, options);
-      const signal = options?.signal;
-      this.#checkOpen(what);
-      if (!this.#hasRoom()) {
-        throw new PoolFullError(
-          `Cannot ${what} as the pool's queue is full (maxQueue ${this.#maxQueue}): wait for results, or raise maxQueue`,
-        );
-      }
-      signal?.throwIfAborted();
-      if (timeout === Infinity && signal === undefined) {
-        this.#submit(def, CALL, args, 1, undefined, resolve, reject, "args");
-        return;
-      }
-      const group = new TaskGroup();
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const onAbort = () =>
-        this.#dispatcher.cancel(group, signal!.reason, true);
-      const done = () => {
-        if (timer !== undefined) clearTimeout(timer);
-        signal?.removeEventListener("abort", onAbort);
-      };
-      this.#submit(def, CALL, args, 1, group, (value) => {
-        done();
-        resolve(value);
-      }, (error) => {
-        done();
-        reject(error);
-      }, "args");
-      signal?.addEventListener("abort", onAbort, { once: true });
-      if (timeout !== Infinity) {
-        timer = setTimeout(() => {
-          this.#dispatcher.cancel(
-            group,
-            new DOMException(
-              `Cannot finish ${what} as ${timeout} ms elapsed first`,
-              "TimeoutError",
-            ),
-            true,
-          );
-        }, timeout);
-      }
-    });
-  }
-
   /**
    * Runs `fn(...args)` in a worker.
    *
@@ -342,7 +173,7 @@ export class Pool implements AsyncDisposable {
     args: Parameters<F>,
     options?: ApplyOptions,
   ): Promise<TaskResult<F>> {
-    return this.#call(fn, args, options, "run Pool.apply") as Promise<
+    return this.#submitter.call(fn, args, options, "run Pool.apply") as Promise<
       TaskResult<F>
     >;
   }
@@ -376,49 +207,11 @@ export class Pool implements AsyncDisposable {
     options?: ApplyAsyncOptions<TaskResult<F>>,
   ): AsyncResult<TaskResult<F>> {
     return new AsyncResult(
-      this.#call(fn, args, options, "run Pool.applyAsync") as Promise<
+      this.#submitter.call(fn, args, options, "run Pool.applyAsync") as Promise<
         TaskResult<F>
       >,
       options,
     );
-  }
-
-  #mapOptions(what: string, options: MapOptions | undefined) {
-    const timeout = checkWaitOptions(what, options);
-    const chunksize = checkChunksize(what, options?.chunksize);
-    const onProgress = options?.onProgress;
-    if (onProgress !== undefined && typeof onProgress !== "function") {
-      throw new TypeError(
-        `Cannot ${what} as onProgress must be a function: received ${
-          quote(onProgress)
-        }`,
-      );
-    }
-    return { chunksize, signal: options?.signal, timeout, onProgress };
-  }
-
-  #map(
-    fn: unknown,
-    items: unknown,
-    options: MapOptions | undefined,
-    star: boolean,
-    what: string,
-  ): Promise<unknown[]> {
-    try {
-      const def = this.#fns.define(fn, what);
-      checkItems(what, items);
-      const call = this.#mapOptions(what, options);
-      this.#checkOpen(what);
-      return runMap(
-        this.#host,
-        def,
-        star,
-        items as MapItems<unknown>,
-        call,
-      );
-    } catch (error) {
-      return Promise.reject(error);
-    }
   }
 
   /**
@@ -453,7 +246,13 @@ export class Pool implements AsyncDisposable {
     items: MapItems<Parameters<F>[0]>,
     options?: MapOptions,
   ): Promise<TaskResult<F>[]> {
-    return this.#map(fn, items, options, false, "run Pool.map") as Promise<
+    return this.#submitter.map(
+      fn,
+      items,
+      options,
+      false,
+      "run Pool.map",
+    ) as Promise<
       TaskResult<F>[]
     >;
   }
@@ -483,7 +282,13 @@ export class Pool implements AsyncDisposable {
     options?: MapAsyncOptions<TaskResult<F>>,
   ): AsyncResult<TaskResult<F>[]> {
     return new AsyncResult(
-      this.#map(fn, items, options, false, "run Pool.mapAsync") as Promise<
+      this.#submitter.map(
+        fn,
+        items,
+        options,
+        false,
+        "run Pool.mapAsync",
+      ) as Promise<
         TaskResult<F>[]
       >,
       options,
@@ -517,7 +322,13 @@ export class Pool implements AsyncDisposable {
     items: MapItems<Parameters<F>>,
     options?: MapOptions,
   ): Promise<TaskResult<F>[]> {
-    return this.#map(fn, items, options, true, "run Pool.starmap") as Promise<
+    return this.#submitter.map(
+      fn,
+      items,
+      options,
+      true,
+      "run Pool.starmap",
+    ) as Promise<
       TaskResult<F>[]
     >;
   }
@@ -546,31 +357,17 @@ export class Pool implements AsyncDisposable {
     options?: MapAsyncOptions<TaskResult<F>>,
   ): AsyncResult<TaskResult<F>[]> {
     return new AsyncResult(
-      this.#map(fn, items, options, true, "run Pool.starmapAsync") as Promise<
+      this.#submitter.map(
+        fn,
+        items,
+        options,
+        true,
+        "run Pool.starmapAsync",
+      ) as Promise<
         TaskResult<F>[]
       >,
       options,
     );
-  }
-
-  #imap(
-    fn: unknown,
-    items: unknown,
-    options: ImapOptions | undefined,
-    ordered: boolean,
-    what: string,
-  ): ImapIterator<unknown> {
-    const def = this.#fns.define(fn, what);
-    checkItems(what, items);
-    const call = this.#mapOptions(what, options);
-    this.#checkOpen(what);
-    return new ImapIterator(this.#host, def, items as MapItems<unknown>, {
-      ordered,
-      star: false,
-      chunksize: call.chunksize ?? 1,
-      signal: call.signal,
-      onProgress: call.onProgress,
-    });
   }
 
   /**
@@ -613,7 +410,7 @@ export class Pool implements AsyncDisposable {
     items: MapItems<Parameters<F>[0]>,
     options?: ImapOptions,
   ): AsyncIterableIterator<TaskResult<F>> {
-    return this.#imap(
+    return this.#submitter.imap(
       fn,
       items,
       options,
@@ -661,7 +458,7 @@ export class Pool implements AsyncDisposable {
     items: MapItems<Parameters<F>[0]>,
     options?: ImapOptions,
   ): AsyncIterableIterator<TaskResult<F>> {
-    return this.#imap(
+    return this.#submitter.imap(
       fn,
       items,
       options,
