@@ -171,13 +171,7 @@ class FrameIO implements ConnectionIO {
   }
 
   recvValueSync(options: TransportSyncOptions): Received | null {
-    const transport = this.#transport;
-    return valueOf(
-      blocking("recvSync", transport.recvSync).call(
-        transport,
-        options,
-      ),
-    );
+    return valueOf(this.#recvSync("recvSync", options));
   }
 
   async recvBytes(options: TransportWaitOptions): Promise<Received | null> {
@@ -185,13 +179,13 @@ class FrameIO implements ConnectionIO {
   }
 
   recvBytesSync(options: TransportSyncOptions): Received | null {
+    return bytesOf(this.#recvSync("recvBytesSync", options));
+  }
+
+  /** The next frame, blocking; `name` is the Connection call. */
+  #recvSync(name: string, options: TransportSyncOptions): Frame {
     const transport = this.#transport;
-    return bytesOf(
-      blocking("recvBytesSync", transport.recvSync).call(
-        transport,
-        options,
-      ),
-    );
+    return blocking(name, transport.recvSync).call(transport, options);
   }
 }
 

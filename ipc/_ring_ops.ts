@@ -1,7 +1,8 @@
 /**
  * The operations on a ring (`_ring.ts` has the memory layout): `Writer`
  * (`_ring_writer.ts`) puts one message, `Reader` (`_ring_reader.ts`) takes
- * one, `JoinOp` waits for `UNFINISHED` to reach zero. Each is a state
+ * one, a watch waits on a header word until a condition holds (no
+ * unfinished item: `joinOp`; a message or the end: `pollOp`). Each is a state
  * machine whose `step()` makes all the progress it can without waiting and
  * returns `DONE` or the header word to wait on (with `waitValue`, the value that
  * means "nothing changed yet"); `_ring_wait.ts` drives it, blocking or
@@ -11,7 +12,7 @@
  *
  * @module
  */
-import { DONE, type Ring, UNFINISHED } from "./_ring.ts";
+import { DONE, type Ring, TAIL, UNFINISHED } from "./_ring.ts";
 
 /** An operation that `runSync` / `runAsync` can drive. */
 export interface Op {
@@ -36,19 +37,39 @@ export type Decode = (
   tag: number,
 ) => unknown;
 
-/** Waits until no item is unfinished (`JoinableQueue.join`). */
-export class JoinOp implements Op {
+/**
+ * Waits on header word `word` until `ready()`: it reads the word, then
+ * checks again, so a change in between is never slept through. Nothing to
+ * undo when it gives up.
+ */
+class WatchOp implements Op {
   waitValue = 0;
   readonly cancellable = true;
-  #ring: Ring;
-  constructor(ring: Ring) {
-    this.#ring = ring;
+  readonly #h: Int32Array;
+  readonly #word: number;
+  readonly #ready: () => boolean;
+
+  constructor(ring: Ring, word: number, ready: () => boolean) {
+    this.#h = ring.h;
+    this.#word = word;
+    this.#ready = ready;
   }
+
   step(): number {
-    const n = this.#ring.unfinished;
-    if (n <= 0) return DONE;
-    this.waitValue = n;
-    return UNFINISHED;
+    if (this.#ready()) return DONE;
+    this.waitValue = Atomics.load(this.#h, this.#word);
+    return this.#ready() ? DONE : this.#word;
   }
+
   cancel(): void {}
+}
+
+/** Waits until no item is unfinished (`JoinableQueue.join`). */
+export function joinOp(ring: Ring): Op {
+  return new WatchOp(ring, UNFINISHED, () => ring.unfinished <= 0);
+}
+
+/** Waits until the input has a message or its writer closed (`poll`). */
+export function pollOp(ring: Ring): Op {
+  return new WatchOp(ring, TAIL, () => ring.readable || ring.closed !== 0);
 }

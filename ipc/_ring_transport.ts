@@ -16,10 +16,9 @@ import {
   READ_CLOSED,
   Ring,
   RingClosedError,
-  TAIL,
   WRITE_CLOSED,
 } from "./_ring.ts";
-import type { Decode, Op } from "./_ring_ops.ts";
+import { type Decode, pollOp } from "./_ring_ops.ts";
 import { Reader } from "./_ring_reader.ts";
 import { Writer } from "./_ring_writer.ts";
 import { runAsync, runSync } from "./_ring_wait.ts";
@@ -40,24 +39,6 @@ export interface RingTransportData {
 
 function copyFrame(buf: Uint8Array, start: number, end: number): Uint8Array {
   return copyRange(buf, start, end);
-}
-
-/** Waits until the input has a message or its writer closed. */
-class PollOp implements Op {
-  waitValue = 0;
-  readonly cancellable = true;
-  #ring: Ring;
-  constructor(ring: Ring) {
-    this.#ring = ring;
-  }
-  step(): number {
-    const ring = this.#ring;
-    if (ring.readable || ring.closed !== 0) return DONE;
-    this.waitValue = Atomics.load(ring.h, TAIL);
-    if (ring.readable || ring.closed !== 0) return DONE;
-    return TAIL;
-  }
-  cancel(): void {}
 }
 
 /** One end of a pipe. */
@@ -199,7 +180,7 @@ export class RingTransport implements Transport {
 
   async poll(options: TransportWaitOptions = {}): Promise<boolean> {
     const ring = this.#input!;
-    const op = new PollOp(ring);
+    const op = pollOp(ring);
     if (op.step() === DONE) return true;
     if (options.timeout === 0) return false;
     try {
@@ -215,7 +196,7 @@ export class RingTransport implements Transport {
 
   pollSync(options: TransportSyncOptions = {}): boolean {
     const ring = this.#input!;
-    const op = new PollOp(ring);
+    const op = pollOp(ring);
     if (op.step() === DONE) return true;
     if (options.timeout === 0) return false;
     try {

@@ -5,7 +5,7 @@
  */
 import { registerQueueClass } from "./_queue_kinds.ts";
 import { type Ring, ringOf } from "./_ring.ts";
-import { JoinOp } from "./_ring_ops.ts";
+import { joinOp } from "./_ring_ops.ts";
 import { checkTimeout, runAsync, runSync } from "./_ring_wait.ts";
 import {
   Queue,
@@ -87,7 +87,7 @@ export class JoinableQueue<T> extends Queue<T> {
       checkTimeout("join() JoinableQueue", options.timeout);
     }
     options.signal?.throwIfAborted();
-    const op = new JoinOp(this.#ring);
+    const op = joinOp(this.#ring);
     if (op.step() === -1) return;
     await runAsync(this.#ring, op, "join() JoinableQueue", options);
   }
@@ -103,7 +103,7 @@ export class JoinableQueue<T> extends Queue<T> {
     }
     runSync(
       this.#ring,
-      new JoinOp(this.#ring),
+      joinOp(this.#ring),
       "joinSync() JoinableQueue",
       options.timeout,
     );
