@@ -29,7 +29,6 @@ import {
   VIEWS,
 } from "./_codec_format.ts";
 import {
-  describeValue,
   EncodeFailure,
   INDEX,
   KEY,
@@ -39,6 +38,7 @@ import {
   SET_VALUE,
 } from "./_codec_refusal.ts";
 import { ByteWriter } from "./_codec_writer.ts";
+import { describeValue } from "./_unclonable.ts";
 
 /** Objects per message tracked by a linear search before a map. */
 const LINEAR_REFS = 16;

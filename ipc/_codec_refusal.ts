@@ -10,6 +10,7 @@
  * @module
  */
 import { isShareable } from "../sync/_shareable.ts";
+import { describeValue, hasMethods, keySeg } from "./_unclonable.ts";
 
 /** How a container reached a part, for the failure's path. */
 export const INDEX = 0;
@@ -49,45 +50,6 @@ export class EncodeFailure {
       `Cannot send ${path} as it is ${this.what}: received ${this.received}`;
     return this.range ? new RangeError(message) : new TypeError(message);
   }
-}
-
-function keySeg(key: string): string {
-  return /^[A-Za-z_$][\w$]*$/.test(key)
-    ? `.${key}`
-    : `[${JSON.stringify(key)}]`;
-}
-
-/** A short description of a value for an error message. */
-export function describeValue(value: unknown): string {
-  if (typeof value === "function") {
-    return `function ${value.name || "(anonymous)"}`;
-  }
-  if (typeof value === "symbol") return value.toString();
-  const name = (value as { constructor?: { name?: string } }).constructor
-    ?.name;
-  return `${name ?? "Object"} {…}`;
-}
-
-const methodsCache = new WeakMap<object, boolean>();
-
-function hasMethods(proto: object): boolean {
-  let known = methodsCache.get(proto);
-  if (known === undefined) {
-    known = false;
-    for (
-      let p: object | null = proto;
-      p !== null && p !== Object.prototype;
-      p = Object.getPrototypeOf(p)
-    ) {
-      for (const key of Reflect.ownKeys(p)) {
-        if (key === "constructor") continue;
-        const d = Object.getOwnPropertyDescriptor(p, key);
-        if (d !== undefined && typeof d.value === "function") known = true;
-      }
-    }
-    methodsCache.set(proto, known);
-  }
-  return known;
 }
 
 const SHARED_HINT =

@@ -26,6 +26,7 @@
 import { describe, isShareable, type Shareable } from "../sync/_shareable.ts";
 import { type ErrorRecord, MARK, recordError } from "./_error_record.ts";
 import { reviveValue } from "./_revive.ts";
+import { describeValue, hasMethods, keySeg } from "./_unclonable.ts";
 
 export { type ErrorRecord, MARK };
 export {
@@ -60,12 +61,6 @@ function formatPath(path: Path): string {
   return segs.reverse().join("");
 }
 
-function keySeg(key: string): string {
-  return /^[A-Za-z_$][\w$]*$/.test(key)
-    ? `.${key}`
-    : `[${JSON.stringify(key)}]`;
-}
-
 function mapKeyText(key: unknown): string {
   if (typeof key === "string") return JSON.stringify(key);
   if (typeof key === "object" && key !== null) return "…";
@@ -74,29 +69,6 @@ function mapKeyText(key: unknown): string {
 
 // ---------------------------------------------------------------------------
 // Scan: does the value need a copy? (no paths, no allocation on plain data)
-
-const methodsCache = new WeakMap<object, boolean>();
-
-/** Whether instances with prototype `proto` have methods (cached). */
-function hasMethods(proto: object): boolean {
-  let known = methodsCache.get(proto);
-  if (known === undefined) {
-    known = false;
-    for (
-      let p: object | null = proto;
-      p !== null && p !== Object.prototype;
-      p = Object.getPrototypeOf(p)
-    ) {
-      for (const key of Reflect.ownKeys(p)) {
-        if (key === "constructor") continue;
-        const d = Object.getOwnPropertyDescriptor(p, key);
-        if (d !== undefined && typeof d.value === "function") known = true;
-      }
-    }
-    methodsCache.set(proto, known);
-  }
-  return known;
-}
 
 function isLeaf(value: object): boolean {
   return ArrayBuffer.isView(value) || value instanceof ArrayBuffer ||
@@ -124,12 +96,7 @@ function needsCopy(
   seen.add(obj);
   if (Array.isArray(obj)) {
     for (let i = 0; i < obj.length; i++) {
-      const item = obj[i];
-      if (
-        typeof item === "object"
-          ? item !== null && needsCopy(item, seen, crossProcess)
-          : typeof item === "function" || typeof item === "symbol"
-      ) return true;
+      if (itemNeedsCopy(obj[i], seen, crossProcess)) return true;
     }
     return false;
   }
@@ -153,14 +120,20 @@ function needsCopy(
   }
   if (MARK in obj) return true;
   for (const key in obj) {
-    const item = obj[key];
-    if (
-      typeof item === "object"
-        ? item !== null && needsCopy(item, seen, crossProcess)
-        : typeof item === "function" || typeof item === "symbol"
-    ) return true;
+    if (itemNeedsCopy(obj[key], seen, crossProcess)) return true;
   }
   return false;
+}
+
+/** `needsCopy` of an array item or property, without a call for scalars. */
+function itemNeedsCopy(
+  item: unknown,
+  seen: Set<object>,
+  crossProcess: boolean,
+): boolean {
+  return typeof item === "object"
+    ? item !== null && needsCopy(item, seen, crossProcess)
+    : typeof item === "function" || typeof item === "symbol";
 }
 
 // ---------------------------------------------------------------------------
@@ -180,11 +153,7 @@ function refuse(path: Path, what: string, received: string): never {
 }
 
 function unclonable(value: unknown, path: Path, state: CopyState): unknown {
-  const text = typeof value === "function"
-    ? `function ${value.name || "(anonymous)"}`
-    : typeof value === "symbol"
-    ? value.toString()
-    : `${(value as object).constructor?.name ?? "Object"} {…}`;
+  const text = describeValue(value);
   if (state.lenient) return `[unclonable ${text}]`;
   if (typeof value === "function") {
     refuse(path, "a function", `${text}; send data, not code`);
