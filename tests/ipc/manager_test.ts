@@ -523,3 +523,38 @@ Deno.test("Manager in this process: a Worker client terminated while holding a l
     if (child.isAlive) child.kill();
   }
 });
+
+Deno.test("Manager: a server Worker that crashes rejects a call pending over TCP from another process", async () => {
+  const manager = await Manager.start();
+  const child = clientProcess(["getUntilClosed", ...tcpArgs(manager)]);
+  try {
+    await manager.register("Bomb", makeBomb, { module: TYPES });
+    const bomb = await manager.create<Bomb>("Bomb");
+    const lines = child.stdout.pipeThrough(new TextDecoderStream())
+      .getReader();
+    let text = "";
+    while (!text.includes("\n")) {
+      const { value, done } = await lines.read();
+      if (done) break;
+      text += value;
+    }
+    assert.deepEqual(JSON.parse(text), { waiting: true });
+    await bomb.explode();
+    while (true) {
+      const { value, done } = await lines.read();
+      if (done) break;
+      text += value;
+    }
+    assert.deepEqual(JSON.parse(text.split("\n")[1]!), {
+      pending: "ConnectionClosedError",
+      later: "ConnectionClosedError",
+    });
+    assert.equal((await child.status).code, 0);
+  } finally {
+    if ((await Promise.race([child.status, null])) === null) {
+      child.kill("SIGKILL");
+      await child.status;
+    }
+    await manager.shutdown();
+  }
+});
