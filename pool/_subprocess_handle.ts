@@ -25,6 +25,8 @@
  * - Stops are real: `terminate()` is `SIGTERM`, `kill()` and an `abort` (a
  *   task timed out or was aborted) are `SIGKILL`. The exit code is the
  *   child's, or minus the signal number, as in Python.
+ * - `BRIDGE` frames are calls on a Queue or pipe end sent to the child,
+ *   run here on the real object (`_subprocess_bridge_host.ts`).
  * - A malformed frame or message from the child kills it; it ends with
  *   exit code 1 and an `exit` message that says what was wrong.
  *
@@ -48,7 +50,9 @@ import {
   TASK_WORDS,
 } from "./_protocol.ts";
 import {
+  BRIDGE,
   CLAIM,
+  decodeBridgeCall,
   decodeChildMessage,
   decodeClaim,
   encodeMessage,
@@ -58,6 +62,7 @@ import {
   toWire,
 } from "./_subprocess_protocol.ts";
 import type { ChildHandle } from "./_spawn.ts";
+import { BridgeHost } from "./_subprocess_bridge_host.ts";
 import {
   subprocessArgs,
   type SubprocessOptions,
@@ -104,6 +109,8 @@ export class SubprocessHandle implements ChildHandle {
   #refd = true;
   /** Asked to end: it keeps the process alive until it has ended. */
   #ending = false;
+  /** Runs the child's calls on bridged queues and pipe ends. */
+  readonly #bridge = new BridgeHost((bytes) => this.#enqueue(bytes));
 
   constructor(options: SubprocessOptions) {
     this.#options = options;
@@ -156,6 +163,12 @@ export class SubprocessHandle implements ChildHandle {
     const bytes = encodeMessage(toWire(message), "message");
     if (message.t === "run") this.#mark(message.batch);
     if (message.t === "retire") this.#endingNow();
+    this.#enqueue(bytes);
+  }
+
+  /** Queues a frame for the child; frames go out together. */
+  #enqueue(bytes: Uint8Array): void {
+    if (this.#closed) return;
     this.#outbox.push(bytes);
     if (this.#outbox.length === 1) queueMicrotask(() => this.#flush());
   }
@@ -267,6 +280,9 @@ export class SubprocessHandle implements ChildHandle {
       case CLAIM:
         this.#claim(decodeClaim(f.payload));
         break;
+      case BRIDGE:
+        this.#bridge.call(decodeBridgeCall(f.payload));
+        break;
       case STDOUT:
         writeAll(Deno.stdout, f.payload);
         break;
@@ -325,6 +341,7 @@ export class SubprocessHandle implements ChildHandle {
     this.#reported = true;
     this.#closed = true;
     this.#writer?.close().catch(() => {});
+    this.#bridge.end();
     const control = this.#control;
     if (control !== undefined) {
       // Tasks it never started go back to the pool.

@@ -19,6 +19,8 @@
  *   forever. Messages that arrive before `boot()` are held.
  * - Every claimed task is announced with a synchronous `CLAIM` frame before
  *   it runs, so the parent knows which task a dead child was running.
+ * - Queues and pipe ends the parent sent work through `REPLY` frames
+ *   (`_subprocess_bridge.ts`).
  * - Orphans: when stdin ends (the parent died or let go), the child exits.
  *   A task stuck in synchronous code cannot see that, so a tiny watchdog
  *   worker polls `Deno.ppid` and kills its own process (`Deno.kill` of its
@@ -39,12 +41,15 @@ import {
 import { checkExport } from "./_fn_table.ts";
 import { Runner, type TaskFn } from "./_runner.ts";
 import {
+  decodeBridgeReply,
   decodeParentMessage,
   encodeClaim,
   encodeMessage,
   MESSAGE,
+  REPLY,
   type WireParentMessage,
 } from "./_subprocess_protocol.ts";
+import { settleBridge, useBridge } from "./_subprocess_bridge.ts";
 import { redirectOutput, writeFrameSync } from "./_subprocess_output.ts";
 import { useTransferLoader } from "./_child_codec.ts";
 
@@ -59,6 +64,8 @@ info.pid = Deno.pid;
 
 watchParent(parentPid);
 await redirectOutput();
+// Queues and pipe ends sent by the parent arrive as bridges to it.
+useBridge(writeFrameSync);
 
 const state = bootState();
 state.info = info;
@@ -143,6 +150,10 @@ async function listen(): Promise<void> {
       buffer = buffer.subarray(n);
       if (buffer.length < 4096) buffer = new Uint8Array(64 * 1024);
       for (let f = decoder.next(); f !== undefined; f = decoder.next()) {
+        if (f.tag === REPLY) {
+          settleBridge(decodeBridgeReply(f.payload));
+          continue;
+        }
         if (f.tag !== MESSAGE) {
           throw new TypeError(
             `Cannot read a frame from the parent as its tag is not a message: received ${f.tag}`,

@@ -12,6 +12,8 @@
  * | `CLAIM`   | child → parent | task seq, int32 little-endian: it starts now     |
  * | `STDOUT`  | child → parent | bytes the child printed to stdout                |
  * | `STDERR`  | child → parent | bytes the child printed to stderr                |
+ * | `BRIDGE`  | child → parent | a call on a bridged Queue or pipe end (`BridgeCall`) |
+ * | `REPLY`   | parent → child | the outcome of a bridged call (`BridgeReply`)    |
  *
  * What changes on the way: the `init` message carries no shared memory (the
  * agent table and the control block stay in the parent; the child makes its
@@ -41,6 +43,29 @@ export const CLAIM = 49;
 export const STDOUT = 50;
 /** Bytes for the parent's stderr. */
 export const STDERR = 51;
+
+/** A call on a bridged object (`_subprocess_bridge.ts`), codec-encoded. */
+export const BRIDGE = 52;
+/** The outcome of a bridged call, codec-encoded. */
+export const REPLY = 53;
+
+/**
+ * A child's call on a bridged object: call id `c`, object id `o`, method
+ * `op` and its arguments `a`. Two ops are about an earlier call `c` that
+ * took an item: `"ack"` (the child has it) and `"nack"` (nobody wants it:
+ * the parent puts it back).
+ */
+export interface BridgeCall {
+  c: number;
+  o: number;
+  op: string;
+  a: unknown[];
+}
+
+/** The outcome of call `c`: a value, or an error record. */
+export type BridgeReply =
+  | { c: number; ok: true; v: unknown }
+  | { c: number; ok: false; e: unknown };
 
 /** A parent message as it crosses: `init` without its shared memory. */
 export type WireParentMessage =
@@ -168,4 +193,39 @@ export function decodeParentMessage(payload: Uint8Array): WireParentMessage {
     );
   }
   return message as WireParentMessage;
+}
+
+/**
+ * Decodes a `BRIDGE` payload from a child and checks its shape.
+ *
+ * @throws {TypeError} when the bytes are malformed or it is not a call.
+ */
+export function decodeBridgeCall(payload: Uint8Array): BridgeCall {
+  const call = decode(payload);
+  if (
+    !isRecord(call) || !Number.isInteger(call.c) || !Number.isInteger(call.o) ||
+    typeof call.op !== "string" || !Array.isArray(call.a)
+  ) bad("its bridge call has no integer ids, op and argument list");
+  return call as unknown as BridgeCall;
+}
+
+/**
+ * Decodes a `REPLY` payload from the parent.
+ *
+ * @throws {TypeError} when the bytes are malformed or it is not a reply.
+ */
+export function decodeBridgeReply(payload: Uint8Array): BridgeReply {
+  const reply = decode(payload);
+  if (!isRecord(reply) || !Number.isInteger(reply.c)) {
+    throw new TypeError(
+      "Cannot read a reply from the parent as it is not a bridge reply",
+    );
+  }
+  return reply as unknown as BridgeReply;
+}
+
+/** Encodes `body` as a frame with tag `tag` (`BRIDGE` or `REPLY`). */
+export function encodeBridge(tag: number, body: unknown): Uint8Array {
+  const encoded = encodeScratch(body, "value");
+  return frame(tag, encoded.buf.subarray(0, encoded.length));
 }
