@@ -35,9 +35,13 @@ import {
 } from "../ipc/_transfer.ts";
 import { nextChildName } from "./_boot_state.ts";
 import { Child } from "./_child.ts";
+import { exitError } from "./_exit_error.ts";
 import type { FnTable } from "./_fn_table.ts";
 import { PoolSlot } from "./_pool_slot.ts";
 import { StatsRecorder } from "./_pool_stats.ts";
+import { StartBackoff } from "./_start_backoff.ts";
+import { TaskQueue } from "./_task_queue.ts";
+import { armWatchdog, clearSlotTimers, IdleReaper } from "./_worker_timers.ts";
 import type { PoolTask, TaskGroup } from "./_pool_task.ts";
 import {
   ABORTED,
@@ -55,17 +59,13 @@ import {
   TIMED_OUT,
 } from "./_protocol.ts";
 import type { Backend } from "./backend.ts";
-import { PoolClosedError, RemoteError, WorkerExitError } from "./errors.ts";
+import { PoolClosedError, RemoteError } from "./errors.ts";
 import type { Permissions } from "./permissions.ts";
 
 /** Most tasks in flight per worker. */
 const WINDOW = 64;
 /** How long a retired worker may take to exit before it is terminated. */
 const GRACE_MS = 1000;
-/** Start failures in a row (no worker ready) before queued tasks fail. */
-const MAX_START_FAILURES = 3;
-/** First back-off delay after a start failure; doubles each time. */
-const BACKOFF_MS = 100;
 
 /** How the dispatcher runs its workers. */
 export interface DispatcherOptions {
@@ -93,18 +93,15 @@ interface Stuck {
 export class Dispatcher {
   readonly stats = new StatsRecorder();
   readonly #o: DispatcherOptions;
-  #queue: PoolTask[] = [];
-  #head = 0;
+  readonly #queue = new TaskQueue();
   readonly #slots = new Set<PoolSlot>();
   #state: "running" | "closing" | "terminated" = "running";
   #outstanding = 0;
   #scheduled = false;
   #refd = false;
   #replacements = 0;
-  #startFailures = 0;
-  #backoff: ReturnType<typeof setTimeout> | undefined;
-  #gaveUp = false;
-  #idleTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #starts = new StartBackoff();
+  readonly #idle: IdleReaper;
   #stuck: Stuck[] = [];
   #holds = 0;
   #ended: Promise<void>;
@@ -112,6 +109,13 @@ export class Dispatcher {
 
   constructor(options: DispatcherOptions) {
     this.#o = options;
+    this.#idle = new IdleReaper({
+      idleTimeout: options.idleTimeout,
+      minProcesses: options.minProcesses,
+      slots: this.#slots,
+      running: () => this.#state === "running",
+      retire: (slot) => this.#retire(slot, false),
+    });
     this.#ended = new Promise((resolve) => this.#resolveEnded = resolve);
     for (let i = 0; i < options.minProcesses; i++) this.#spawn();
   }
@@ -128,11 +132,7 @@ export class Dispatcher {
 
   /** Tasks waiting for a worker. */
   get queued(): number {
-    let n = 0;
-    for (let i = this.#head; i < this.#queue.length; i++) {
-      if (!this.#queue[i]!.done) n++;
-    }
-    return n;
+    return this.#queue.pending();
   }
 
   /** Tasks held by workers. */
@@ -163,10 +163,7 @@ export class Dispatcher {
 
   /** Queues a task (the caller checked the pool is open). */
   submit(task: PoolTask): void {
-    if (this.#gaveUp) {
-      this.#gaveUp = false;
-      this.#startFailures = 0;
-    }
+    this.#starts.retry();
     this.#queue.push(task);
     task.group?.tasks.add(task);
     if (this.#outstanding++ === 0 && !this.#refd) this.#ref(true);
@@ -216,12 +213,9 @@ export class Dispatcher {
   close(): void {
     if (this.#state !== "running") return;
     this.#state = "closing";
-    this.#clearIdleTimer();
-    if (this.#backoff !== undefined && this.#head >= this.#queue.length) {
-      // Nothing waits for a respawn.
-      clearTimeout(this.#backoff);
-      this.#backoff = undefined;
-    }
+    this.#idle.clear();
+    // Nothing waits for a respawn.
+    if (this.#queue.length === 0) this.#starts.cancel();
     this.#schedule();
     this.#checkEnded();
   }
@@ -230,23 +224,18 @@ export class Dispatcher {
   terminate(): void {
     if (this.#state === "terminated") return;
     this.#state = "terminated";
-    this.#clearIdleTimer();
-    if (this.#backoff !== undefined) clearTimeout(this.#backoff);
-    this.#backoff = undefined;
+    this.#idle.clear();
+    this.#starts.cancel();
     const error = new PoolClosedError(
       "Cannot finish the task as the pool was terminated",
     );
-    for (let i = this.#head; i < this.#queue.length; i++) {
-      this.#settle(this.#queue[i]!, false, error);
-    }
-    this.#queue = [];
-    this.#head = 0;
+    for (const task of this.#queue.drain()) this.#settle(task, false, error);
     for (const slot of this.#slots) {
       for (const task of slot.inflight.values()) {
         this.#settle(task, false, error);
       }
       slot.inflight.clear();
-      this.#clearTimers(slot);
+      clearSlotTimers(slot);
       if (slot.inSyncCode()) {
         const { seq } = slot.current();
         this.#stuck.push({ control: slot.child.control, seq });
@@ -274,25 +263,25 @@ export class Dispatcher {
     this.#scheduled = false;
     if (this.#state === "terminated") return;
     if (this.#outstanding === 0 && this.#refd) this.#ref(false);
-    this.#compact();
+    this.#queue.compact();
     this.#ensureWorkers();
     const { maxTasksPerChild } = this.#o;
     const open: PoolSlot[] = [];
     for (const slot of this.#slots) {
       if (slot.room(WINDOW, maxTasksPerChild) > 0) open.push(slot);
     }
-    if (this.#head < this.#queue.length && open.length > 0) {
+    if (this.#queue.length > 0 && open.length > 0) {
       open.sort((a, b) => a.inflight.size - b.inflight.size);
       for (let i = 0; i < open.length; i++) {
-        const left = this.#queue.length - this.#head;
+        const left = this.#queue.length;
         if (left <= 0) break;
         const slot = open[i]!;
         const share = Math.ceil(left / (open.length - i));
         this.#send(slot, Math.min(share, slot.room(WINDOW, maxTasksPerChild)));
       }
-      this.#compact();
+      this.#queue.compact();
     }
-    if (this.#head < this.#queue.length) return;
+    if (this.#queue.length > 0) return;
     this.#steal();
     if (this.#state === "closing" && this.#holds === 0) {
       for (const slot of this.#slots) {
@@ -306,10 +295,9 @@ export class Dispatcher {
     const batch: unknown[] = [];
     const tasks: PoolTask[] = [];
     const fnIds = new Set<number>();
-    while (tasks.length < count && this.#head < this.#queue.length) {
-      const task = this.#queue[this.#head]!;
-      this.#queue[this.#head++] = undefined as unknown as PoolTask;
-      if (task.done) continue;
+    while (tasks.length < count) {
+      const task = this.#queue.shift();
+      if (task === undefined) break;
       slot.assign(task);
       tasks.push(task);
       fnIds.add(task.fn.id);
@@ -346,26 +334,9 @@ export class Dispatcher {
     return tasks.length;
   }
 
-  #compact(): void {
-    const queue = this.#queue;
-    while (this.#head < queue.length && queue[this.#head]!.done) this.#head++;
-    if (this.#head > 1024 && this.#head * 2 > queue.length) {
-      this.#queue = queue.slice(this.#head);
-      this.#head = 0;
-    }
-  }
-
   #requeue(tasks: PoolTask[]): void {
     if (tasks.length === 0) return;
-    const live = tasks.filter((task) => !task.done);
-    if (this.#head >= live.length) {
-      this.#head -= live.length;
-      for (let i = 0; i < live.length; i++) {
-        this.#queue[this.#head + i] = live[i]!;
-      }
-    } else {
-      this.#queue.splice(this.#head, 0, ...live);
-    }
+    this.#queue.unshift(tasks);
     this.#schedule();
   }
 
@@ -394,8 +365,7 @@ export class Dispatcher {
   // Workers
 
   #ensureWorkers(): void {
-    if (this.#state === "terminated" || this.#backoff !== undefined) return;
-    if (this.#gaveUp) return;
+    if (this.#state === "terminated" || this.#starts.holding) return;
     let live = 0;
     let busy = 0;
     for (const slot of this.#slots) {
@@ -403,7 +373,7 @@ export class Dispatcher {
       live++;
       if (slot.inflight.size > 0) busy++;
     }
-    const queued = this.#queue.length - this.#head;
+    const queued = this.#queue.length;
     const floor = this.#state === "running" ? this.#o.minProcesses : 0;
     const want = Math.min(this.#o.processes, Math.max(floor, queued + busy));
     for (; live < want; live++) this.#spawn();
@@ -443,7 +413,7 @@ export class Dispatcher {
       this.#results(slot, message.batch);
     } else if (message.t === "ready") {
       slot.ready = true;
-      this.#startFailures = 0;
+      this.#starts.ready();
     }
   }
 
@@ -482,19 +452,19 @@ export class Dispatcher {
     if (slot.inflight.size === 0) {
       slot.idleSince = performance.now();
       if (slot.counter >= this.#o.maxTasksPerChild) this.#retire(slot, true);
-      else this.#armIdleTimer();
+      else this.#idle.arm();
     }
     this.#schedule();
   }
 
   #onExit(slot: PoolSlot, code: number): void {
     this.#slots.delete(slot);
-    this.#clearTimers(slot);
+    clearSlotTimers(slot);
     const back: PoolTask[] = [];
     for (const task of slot.inflight.values()) {
       if (task.done) continue;
       if (slot.started(task)) {
-        this.#settle(task, false, this.#exitError(slot, task, code));
+        this.#settle(task, false, exitError(slot, task, code));
       } else {
         slot.takeBackOne(task);
         back.push(task);
@@ -516,29 +486,6 @@ export class Dispatcher {
     }
     this.#checkEnded();
     this.#schedule();
-  }
-
-  #exitError(slot: PoolSlot, task: PoolTask, code: number): WorkerExitError {
-    const child = slot.child;
-    const running = slot.current().seq === task.seq;
-    const record = child.exitError;
-    const options = {
-      exitCode: code,
-      taskId: task.id,
-      worker: child.name,
-      ...(record !== null && child.exitPhase === "crash"
-        ? { cause: new RemoteError(deserializeError(record)) }
-        : {}),
-    };
-    const how = code === -15 || code === -9
-      ? `was terminated (exit code ${code})`
-      : `ended with exit code ${code}`;
-    return new WorkerExitError(
-      running
-        ? `Worker "${child.name}" ${how} while running task ${task.id}`
-        : `Worker "${child.name}" ${how} before sending the result of task ${task.id}`,
-      options,
-    );
   }
 
   /** Tells `slot` to finish and exit; takes its unstarted tasks back. */
@@ -564,105 +511,39 @@ export class Dispatcher {
 
   #startFailed(error: unknown): void {
     if (this.#state === "terminated") return;
-    this.#startFailures++;
     let anyReady = false;
     for (const slot of this.#slots) {
       if (slot.ready && slot.open) anyReady = true;
     }
-    if (this.#startFailures >= MAX_START_FAILURES && !anyReady) {
-      this.#gaveUp = true;
-      const failure = new Error(
-        `Cannot run the task as pool workers failed to start ${this.#startFailures} times in a row: ${
-          (error as Error)?.message ?? String(error)
-        }`,
-        { cause: error },
-      );
-      for (let i = this.#head; i < this.#queue.length; i++) {
-        this.#settle(this.#queue[i]!, false, failure);
-      }
-      this.#queue = [];
-      this.#head = 0;
-      this.#checkEnded();
-      return;
-    }
-    if (this.#backoff !== undefined) return;
-    const delay = BACKOFF_MS * 2 ** (this.#startFailures - 1);
-    this.#backoff = setTimeout(() => {
-      this.#backoff = undefined;
+    const failure = this.#starts.failed(error, anyReady, () => {
       this.#schedule();
       this.#checkEnded(); // a closed pool may have been waiting for it
-    }, delay);
+    });
+    if (failure === undefined) return;
+    for (const task of this.#queue.drain()) this.#settle(task, false, failure);
+    this.#checkEnded();
   }
 
   // -------------------------------------------------------------------------
   // Timers
 
-  #armWatchdog(slot: PoolSlot, delay = this.#o.taskTimeout): void {
-    if (this.#o.taskTimeout === Infinity || slot.watchdog !== undefined) return;
-    slot.watchdog = setTimeout(() => {
-      slot.watchdog = undefined;
-      if (!slot.open) return;
-      const limit = this.#o.taskTimeout;
-      const { seq, elapsed } = slot.current();
-      if (seq !== 0 && elapsed >= limit) {
-        const task = slot.inflight.get(seq);
-        slot.child.abort(seq, TIMED_OUT);
-        if (task !== undefined) {
-          slot.inflight.delete(seq);
-          this.#settle(
-            task,
-            false,
-            new DOMException(
-              `Task ${task.id} timed out after ${limit} ms on worker "${slot.child.name}"`,
-              "TimeoutError",
-            ),
-          );
-        }
-        this.#retire(slot, true);
-        return;
+  #armWatchdog(slot: PoolSlot): void {
+    armWatchdog(slot, this.#o.taskTimeout, (seq) => {
+      const task = slot.inflight.get(seq);
+      slot.child.abort(seq, TIMED_OUT);
+      if (task !== undefined) {
+        slot.inflight.delete(seq);
+        this.#settle(
+          task,
+          false,
+          new DOMException(
+            `Task ${task.id} timed out after ${this.#o.taskTimeout} ms on worker "${slot.child.name}"`,
+            "TimeoutError",
+          ),
+        );
       }
-      if (slot.inflight.size > 0) {
-        this.#armWatchdog(slot, seq === 0 ? limit : limit - elapsed);
-      }
-    }, Math.max(0, delay));
-  }
-
-  #armIdleTimer(): void {
-    const { idleTimeout, minProcesses } = this.#o;
-    if (
-      this.#idleTimer !== undefined || idleTimeout === Infinity ||
-      this.#state !== "running" || this.#slots.size <= minProcesses
-    ) return;
-    this.#idleTimer = setTimeout(() => {
-      this.#idleTimer = undefined;
-      const now = performance.now();
-      let live = 0;
-      for (const slot of this.#slots) if (slot.open) live++;
-      for (const slot of this.#slots) {
-        if (live <= minProcesses) break;
-        if (
-          slot.open && slot.inflight.size === 0 &&
-          now - slot.idleSince >= idleTimeout
-        ) {
-          this.#retire(slot, false);
-          live--;
-        }
-      }
-      if (live > minProcesses) this.#armIdleTimer();
-    }, idleTimeout);
-    Deno.unrefTimer(this.#idleTimer as unknown as number);
-  }
-
-  #clearIdleTimer(): void {
-    if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer);
-    this.#idleTimer = undefined;
-  }
-
-  #clearTimers(slot: PoolSlot): void {
-    if (slot.watchdog !== undefined) clearTimeout(slot.watchdog);
-    if (slot.grace !== undefined) clearTimeout(slot.grace);
-    slot.watchdog = undefined;
-    slot.grace = undefined;
+      this.#retire(slot, true);
+    });
   }
 
   // -------------------------------------------------------------------------
@@ -692,9 +573,9 @@ export class Dispatcher {
   #checkEnded(): void {
     if (this.#state === "running") return;
     if (this.#slots.size > 0) return;
-    if (this.#state === "closing" && this.#queue.length > this.#head) return;
+    if (this.#state === "closing" && this.#queue.length > 0) return;
     if (this.#state === "closing" && this.#holds > 0) return;
-    if (this.#backoff !== undefined) return;
+    if (this.#starts.waiting) return;
     this.#resolveEnded();
   }
 }
