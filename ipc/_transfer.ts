@@ -46,6 +46,12 @@ export interface TransferOptions {
    * `TypeError`. Default `false`.
    */
   crossProcess?: boolean;
+  /**
+   * With `crossProcess`: offer each shared-memory shareable to the bridge
+   * set by {@linkcode setCrossProcessBridge} before refusing it (the
+   * subprocess backend bridges Queues and pipe ends). Default `false`.
+   */
+  bridge?: boolean;
 }
 
 interface Path {
@@ -142,6 +148,7 @@ function itemNeedsCopy(
 interface CopyState {
   memo: Map<object, unknown>;
   crossProcess: boolean;
+  bridge: boolean;
   /** Inside an error record: unclonables become descriptive strings. */
   lenient: boolean;
 }
@@ -190,7 +197,9 @@ function describeShareable(
 ): unknown {
   const desc = obj[describe]();
   if (state.crossProcess && containsShared(desc.data, new Set())) {
-    const bridged = crossProcessBridge?.(obj, desc.kind);
+    const bridged = state.bridge
+      ? crossProcessBridge?.(obj, desc.kind)
+      : undefined;
     if (bridged !== undefined) {
       return { [MARK]: "shareable", kind: bridged.kind, data: bridged.data };
     }
@@ -322,7 +331,12 @@ export function toTransferable(
   const crossProcess = options.crossProcess ?? false;
   const seen = new Set<object>();
   if (!needsCopy(value, seen, crossProcess)) return value;
-  const state: CopyState = { memo: new Map(), crossProcess, lenient: false };
+  const state: CopyState = {
+    memo: new Map(),
+    crossProcess,
+    bridge: options.bridge ?? false,
+    lenient: false,
+  };
   const root: Path = { up: undefined, seg: options.name ?? "value" };
   return { [MARK]: "value", value: copy(value, root, state) };
 }
@@ -345,6 +359,7 @@ export function serializeError(error: unknown): ErrorRecord {
   const state: CopyState = {
     memo: new Map(),
     crossProcess: false,
+    bridge: false,
     lenient: true,
   };
   const root: Path = { up: undefined, seg: "error" };

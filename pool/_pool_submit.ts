@@ -118,6 +118,7 @@ export class Submitter {
         payload = toTransferable(args, {
           name,
           crossProcess: this.#o.crossProcess,
+          bridge: true,
         });
       } catch (error) {
         reject(error);

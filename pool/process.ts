@@ -343,6 +343,7 @@ export class Process<F extends TaskFunction = TaskFunction>
       const args = toTransferable(this.#args, {
         name: "args",
         crossProcess: child.crossProcess,
+        bridge: true,
       });
       const ready = new Promise<void>((resolve, reject) => {
         child.onMessage = (message) => {
