@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { Pool, Process } from "@mp/multiprocessing/pool";
 import { JoinableQueue, pipe, Queue } from "@mp/multiprocessing/ipc";
+import { toTransferable } from "../../ipc/_transfer.ts";
 import { test } from "../_leak_check.ts";
 
 const module = new URL(
@@ -150,4 +151,18 @@ test("Queue bridged into a subprocess: timeout crosses, getSync() is refused wit
   );
   await queue.put("still here");
   assert.equal(queue.qsize(), 1);
+});
+
+test("toTransferable() bridges a Queue across processes only when asked (the pool does, a Manager does not)", () => {
+  const queue = new Queue<number>();
+  assert.throws(
+    () => toTransferable([queue], { crossProcess: true, name: "args" }),
+    /^TypeError: Cannot send args\[0\] to another process as it is a ipc\.Queue over shared memory/,
+  );
+  const sent = toTransferable([queue], {
+    crossProcess: true,
+    bridge: true,
+    name: "args",
+  }) as { value: { kind: string }[] };
+  assert.equal(sent.value[0]?.kind, "pool.BridgedQueue");
 });
