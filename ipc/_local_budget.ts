@@ -1,25 +1,30 @@
 /**
- * Whether one side of a Manager lane (`_local_ring.ts`) blocks its thread
- * in `Atomics.wait` for the other side before it parks in the event loop.
+ * How a side of a Manager lane (`_local_ring.ts`) waits for the other:
+ * spin, then block the thread in `Atomics.wait`, then park in the event
+ * loop, each step only while experience says it pays.
  *
  * A blocked thread wakes within microseconds of the other side's
  * `Atomics.notify`, where a wake through the event loop
  * (`Atomics.waitAsync`) costs tens of microseconds, twice per round trip.
- * But a blocked thread runs nothing else, so blocking is learnt from
- * experience: a block that catches its frame keeps blocking on; a block
- * that times out stops it (the other side is idle or slow), and then every
- * 8th wait probes with one block, so a side that stopped blocking finds
- * the fast path again once the other side is busy again.
- *
+ * But a blocked thread runs nothing else, so blocking is learnt
+ * (`WaitBudget`): a block that catches its frame keeps blocking on; a
+ * block that times out stops it (the other side is idle or slow), and
+ * then every 8th wait probes with one block, so a side that stopped
+ * blocking finds the fast path again once the other side is busy again.
  * A block is all or nothing (`max`), never shortened: on a virtual
  * machine, a wait whose timeout is the CPU's next timer event (a few
  * milliseconds or less) costs a timer reprogramming on entry and exit,
  * which doubles the cost of a wake-up.
  *
+ * A short spin before the block (`SpinBudget`) pays when the two sides run
+ * on two CPUs, since a blocked thread lets its CPU idle and waking an idle
+ * virtual CPU costs tens of microseconds; it costs when they share one.
+ * Which case holds is decided by timing (`SpinTrial`).
+ *
  * @module
  */
 
-/** A learnt decision to block, for `max` microseconds; see the module note. */
+/** A learnt decision to block, for `max` microseconds. */
 export class WaitBudget {
   #blocking = true;
   #probe = 0;
@@ -49,13 +54,9 @@ export class WaitBudget {
 }
 
 /**
- * How long to spin before blocking, learnt the same way: a spin that
- * catches its frame spins as long as the most next time (`max`), one that
- * misses halves it (down to zero: the other side shares this CPU, where a
- * spin only delays it), and at zero every 8th wait probes with the most.
- * A short spin pays when the two sides run on two CPUs: a blocked thread
- * lets its CPU idle, and waking an idle virtual CPU costs tens of
- * microseconds.
+ * How long to spin before blocking: a spin that catches its frame spins as
+ * long as the most next time (`max`), one that misses halves it (down to
+ * zero), and at zero every 8th wait probes with the most.
  */
 export class SpinBudget {
   #micros: number;
@@ -83,5 +84,53 @@ export class SpinBudget {
   /** The spin ran out. */
   miss(): void {
     this.#micros = this.#micros < 2 ? 0 : this.#micros / 2;
+  }
+}
+
+/** Calls per stretch that keeps the chosen mode between two trials. */
+const STRETCH = 2000;
+/** Calls timed in each mode during a trial. */
+const TRIAL = 100;
+
+/**
+ * Whether a caller spins at all, chosen by timing: whether a spin helps
+ * depends on where the scheduler puts the two threads (one CPU or two)
+ * and on what else runs, which no hit or miss reveals (on a shared CPU a
+ * spin still "hits" when the scheduler preempts it for the other side, at
+ * the cost of a time slice). So from time to time the caller times
+ * `TRIAL` calls spinning and `TRIAL` calls not, and keeps the faster for
+ * the next `STRETCH` calls.
+ */
+export class SpinTrial {
+  #phase: "keep" | "spin" | "still" = "spin";
+  #spin = true;
+  #calls = 0;
+  #spinTime = 0;
+  #stillTime = 0;
+
+  /** Whether the next call spins. */
+  get spinning(): boolean {
+    return this.#phase === "keep" ? this.#spin : this.#phase === "spin";
+  }
+
+  /** Records how long a call answered without the event loop took (ms). */
+  record(ms: number): void {
+    this.#calls++;
+    if (this.#phase === "keep") {
+      if (this.#calls < STRETCH) return;
+      this.#phase = "spin";
+      this.#calls = this.#spinTime = this.#stillTime = 0;
+      return;
+    }
+    if (this.#phase === "spin") this.#spinTime += ms;
+    else this.#stillTime += ms;
+    if (this.#calls < TRIAL) return;
+    this.#calls = 0;
+    if (this.#phase === "spin") {
+      this.#phase = "still";
+      return;
+    }
+    this.#spin = this.#spinTime < this.#stillTime;
+    this.#phase = "keep";
   }
 }

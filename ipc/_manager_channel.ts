@@ -8,9 +8,9 @@
  * When the server runs in the same OS process, the channel takes the
  * shared-memory lane of `_local_ring.ts` instead of the socket.
  *
- * On a lane, a call spins briefly, then blocks its thread for the answer
- * (`Atomics.wait`, at most `CALL_BLOCK_MICROS`; each only while it pays
- * off, see `_local_budget.ts`): at most one thread wake-up per answer
+ * On a lane, a call spins briefly (when timing shows it helps), then blocks
+ * its thread for the answer (`Atomics.wait`, at most `CALL_BLOCK_MICROS`,
+ * while that pays off; see `_local_budget.ts`): at most one thread wake-up per answer
  * instead of a turn of the event loop, and no reader parked while calls
  * complete that way. The server nudges the caller out of the block when
  * the call will wait there (`queue.get()`, `lock.acquire()` …). Only a
@@ -30,7 +30,7 @@
  */
 import type { SocketTransport } from "./_socket_transport.ts";
 import type { LocalTransport } from "./_local_ring.ts";
-import { SpinBudget, WaitBudget } from "./_local_budget.ts";
+import { SpinBudget, SpinTrial, WaitBudget } from "./_local_budget.ts";
 import {
   type ChannelTransport,
   describeAddress,
@@ -76,6 +76,7 @@ export class Channel {
   #lane: LocalTransport | undefined;
   #budget: WaitBudget | undefined;
   #spin = new SpinBudget(CALL_SPIN_MICROS);
+  #trial = new SpinTrial();
   #reading = false;
   #pending = new Map<number, Pending>();
   #nextId = 1;
@@ -186,12 +187,14 @@ export class Channel {
     const micros = this.#budget?.next() ?? 0;
     if (micros > 0) {
       const nudges = lane.nudges;
-      const end = performance.now() + micros / 1000;
+      const start = performance.now();
+      const end = start + micros / 1000;
+      const spin = this.#trial.spinning ? this.#spin : undefined;
       try {
         while (this.#pending.has(id)) {
           const left = (end - performance.now()) * 1000;
           const frame = left > 0
-            ? lane.recvSync(left, nudges, this.#spin)
+            ? lane.recvSync(left, nudges, spin)
             : undefined;
           if (frame === undefined) break;
           this.#dispatch(frame);
@@ -202,6 +205,7 @@ export class Channel {
       }
       if (!this.#pending.has(id)) {
         this.#budget!.hit();
+        this.#trial.record(performance.now() - start);
         return;
       }
       // A nudge means the call waits on the server: not a miss.

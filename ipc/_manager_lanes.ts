@@ -5,10 +5,9 @@
  * bell (`_local_beacon.ts`), which every client rings after each write.
  *
  * On a thread of its own (a server in its own Worker) with no socket
- * client and no waiting call, the loop first spins briefly on the bell,
- * then blocks in `Atomics.wait` on it (each while it pays off, see
- * `_local_budget.ts`), so that a request from a busy client wakes it within
- * microseconds; otherwise, or when the
+ * client and no waiting call, the loop first blocks in `Atomics.wait` on
+ * the bell (while that pays off, see `_local_budget.ts`), so that a request
+ * from a busy client wakes it within microseconds; otherwise, or when the
  * block runs out, it parks in `Atomics.waitAsync`, where the event loop
  * serves sockets, timers and the replies of waiting calls. While lanes keep
  * it busy, it turns the event loop at least every `TURN_MS`. A server on a
@@ -26,12 +25,10 @@ import { isAgentDead } from "../sync/_agent.ts";
 import { Beacon, isGone, ringBell } from "./_local_beacon.ts";
 import { type LocalTransport, POLL_MS } from "./_local_ring.ts";
 import type { Session } from "./_manager_session.ts";
-import { SpinBudget, WaitBudget } from "./_local_budget.ts";
+import { WaitBudget } from "./_local_budget.ts";
 
 /** Most microseconds a dedicated server blocks for the next request. */
 const BLOCK_MICROS = 10_000;
-/** Most microseconds a dedicated server spins for the next request first. */
-const SPIN_MICROS = 20;
 /** Most milliseconds of lane work between two turns of the event loop. */
 const TURN_MS = 2;
 
@@ -39,7 +36,6 @@ const TURN_MS = 2;
 export class LaneHub {
   readonly #beacon: Int32Array;
   readonly #budget = new WaitBudget(BLOCK_MICROS);
-  readonly #spin = new SpinBudget(SPIN_MICROS);
   readonly #mayBlock: () => boolean;
   readonly #lanes = new Map<Session, LocalTransport>();
   readonly #draining = new Set<Session>();
@@ -104,17 +100,20 @@ export class LaneHub {
     }
   }
 
-  /** Blocks for the budget; whether the bell rang meanwhile. */
+  /**
+   * Blocks on the bell while that pays off (only when the server may block
+   * its thread); whether the bell rang meanwhile.
+   */
   #block(seen: number): boolean {
-    const micros = this.#budget?.next() ?? 0;
+    if (!this.#mayBlock()) return false;
+    const micros = this.#budget.next();
     if (micros === 0) return false;
-
     const result = Atomics.wait(this.#beacon, Beacon.bell, seen, micros / 1e3);
     if (result === "timed-out") {
-      this.#budget!.miss();
+      this.#budget.miss();
       return false;
     }
-    this.#budget!.hit();
+    this.#budget.hit();
     return true;
   }
 

@@ -306,7 +306,7 @@ Deno.test("Manager server survives random garbage frames and keeps serving", asy
   assert.equal(await good.size(), 40);
 });
 
-Deno.test("Manager: a server that dies rejects pending calls with ConnectionClosedError", async () => {
+Deno.test("Manager (subprocess): shutdown rejects pending calls with ConnectionClosedError", async () => {
   const manager = await Manager.start({ backend: "subprocess" });
   const queue = await manager.queue<number>();
   const pending = assert.rejects(queue.get(), ConnectionClosedError);
