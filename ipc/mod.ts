@@ -12,6 +12,14 @@
  * arrays, errors …); a message of any size passes, streaming through the
  * ring while the other side reads.
  *
+ * A child on the pool's `"subprocess"` backend is another OS process, with
+ * no shared memory: a queue or pipe end passed to it is bridged (the parent
+ * keeps it and runs the child's calls over the child's stdio). The async
+ * methods work there (`tryGet()`, `qsize()`, `close()` … become promises
+ * too), the `*Sync` twins throw a `TypeError`, and a round trip is about
+ * 0.3 ms instead of 0.01–0.04 ms. See `Backend` in
+ * `@mp/multiprocessing/pool`.
+ *
  * @example
  * ```ts
  * import { pipe, Queue } from "@mp/multiprocessing/ipc";
