@@ -28,6 +28,7 @@
  */
 export * from "./async_result.ts";
 export * from "./backend.ts";
+export * from "./current_process.ts";
 export * from "./current_task.ts";
 export * from "./errors.ts";
 export * from "./permissions.ts";

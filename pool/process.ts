@@ -1,23 +1,22 @@
 /**
  * `Process`: run one exported function in a child, Python's
- * `multiprocessing.Process`; with `activeChildren()` and `currentProcess()`.
+ * `multiprocessing.Process` (`activeChildren()` and `currentProcess()` are
+ * in `current_process.ts`).
  *
  * @module
  */
 import { checkWaitOptions } from "../sync/_futex.ts";
-import { agentId } from "../sync/_agent.ts";
 import { deserializeError, toTransferable } from "../ipc/_transfer.ts";
-import { quote } from "../shared/_quote.ts";
-import { assertNotImporting, bootState, nextChildName } from "./_boot_state.ts";
-import { Child, liveChildren } from "./_child.ts";
-import { FnTable, taskModuleUrl } from "./_fn_table.ts";
+import { assertNotImporting } from "./_boot_state.ts";
+import { Child } from "./_child.ts";
+import { FnTable } from "./_fn_table.ts";
+import { processConfig } from "./_process_config.ts";
+import { type FacadeInit, setFacadeMaker } from "./_process_facade.ts";
 import type { FnDef } from "./_protocol.ts";
-import { BACKENDS } from "./_spawn.ts";
 import { within } from "./_wait.ts";
 import type { Backend } from "./backend.ts";
 import { RemoteError, WorkerExitError } from "./errors.ts";
-import { checkPermissions, type Permissions } from "./permissions.ts";
-import { checkMemoryLimit } from "./_subprocess_handle.ts";
+import type { Permissions } from "./permissions.ts";
 
 /** Any task function: its parameters and result type the calls made with it. */
 // deno-lint-ignore no-explicit-any
@@ -70,16 +69,7 @@ export interface JoinOptions {
   timeout?: number;
 }
 
-interface FacadeInit {
-  child: Child | undefined;
-  name: string;
-  pid: number;
-  daemon: boolean;
-}
-
 const FACADE = Symbol("facade");
-let makeFacade: (init: FacadeInit) => Process;
-let current: Process | undefined;
 
 /**
  * Runs `target(...args)` in a child: a Web Worker by default. The target is a
@@ -134,8 +124,9 @@ export class Process<F extends TaskFunction = TaskFunction>
   #error: RemoteError | undefined;
 
   static {
-    makeFacade = (init) =>
-      new Process({ [FACADE]: init } as unknown as ProcessOptions);
+    setFacadeMaker((init) =>
+      new Process({ [FACADE]: init } as unknown as ProcessOptions)
+    );
   }
 
   /**
@@ -177,57 +168,15 @@ export class Process<F extends TaskFunction = TaskFunction>
       return;
     }
     assertNotImporting("Process");
-    if (typeof options !== "object" || options === null) {
-      throw new TypeError(
-        `Cannot create Process as options must be an object: received ${
-          quote(options)
-        }`,
-      );
-    }
-    this.#def = this.#fns.define(options.target, "create Process");
-    const args = options.args ?? [];
-    if (!Array.isArray(args)) {
-      throw new TypeError(
-        `Cannot create Process as args must be an array: received ${
-          quote(args)
-        }`,
-      );
-    }
-    this.#args = args;
-    if (options.name !== undefined && typeof options.name !== "string") {
-      throw new TypeError(
-        `Cannot create Process as name must be a string: received ${
-          quote(options.name)
-        }`,
-      );
-    }
-    const backend = options.backend ?? "worker";
-    if (!BACKENDS.includes(backend)) {
-      throw new TypeError(
-        `Cannot create Process as backend must be one of ${
-          BACKENDS.map((b) => `"${b}"`).join(", ")
-        }: received ${quote(backend)}`,
-      );
-    }
-    this.#backend = backend;
-    if (options.permissions !== undefined) {
-      this.#permissions = checkPermissions(options.permissions);
-    }
-    this.#memoryLimitMb = checkMemoryLimit(
-      options.memoryLimitMb,
-      backend,
-      "Process",
-    );
-    this.#module = taskModuleUrl(options.module ?? Deno.mainModule, "Process");
-    if (options.daemon !== undefined && typeof options.daemon !== "boolean") {
-      throw new TypeError(
-        `Cannot create Process as daemon must be a boolean: received ${
-          quote(options.daemon)
-        }`,
-      );
-    }
-    this.#daemon = options.daemon ?? false;
-    this.#name = options.name ?? nextChildName("Process");
+    const config = processConfig(options as ProcessOptions, this.#fns);
+    this.#def = config.def;
+    this.#args = config.args;
+    this.#name = config.name;
+    this.#backend = config.backend;
+    this.#permissions = config.permissions;
+    this.#memoryLimitMb = config.memoryLimitMb;
+    this.#module = config.module;
+    this.#daemon = config.daemon;
     this.#state = "new";
   }
 
@@ -531,78 +480,4 @@ export class Process<F extends TaskFunction = TaskFunction>
     this.#child.terminate();
     await this.#child.exited;
   }
-}
-
-/**
- * The children of this thread (processes and pool workers) that have
- * started and not ended, as `Process` objects.
- *
- * @returns The live children, oldest first.
- *
- * @example
- * ```ts
- * import { activeChildren, Process } from "@mp/multiprocessing/pool";
- * import assert from "node:assert/strict";
- *
- * const child = new Process({
- *   target: "sleep",
- *   args: [60_000],
- *   module: new URL("../tests/fixtures/pool_tasks.ts", import.meta.url),
- * });
- * await child.start();
- * assert.deepEqual(activeChildren(), [child]);
- * child.terminate();
- * await child.join();
- * assert.deepEqual(activeChildren(), []);
- * ```
- */
-export function activeChildren(): Process[] {
-  return liveChildren().map((child) => {
-    child.owner ??= makeFacade({
-      child,
-      name: child.name,
-      pid: child.pid,
-      daemon: child.daemon,
-    });
-    return child.owner as Process;
-  });
-}
-
-/**
- * The process this code runs in: inside a child, its `Process` (name, pid,
- * daemon); elsewhere the main process (`"MainProcess"`, `Deno.pid`).
- *
- * @returns The current process.
- *
- * @example
- * ```ts
- * import { currentProcess } from "@mp/multiprocessing/pool";
- * import assert from "node:assert/strict";
- *
- * assert.equal(currentProcess().name, "MainProcess");
- * assert.equal(currentProcess().isAlive, true);
- * ```
- */
-export function currentProcess(): Process {
-  if (current !== undefined) return current;
-  const info = bootState().info;
-  const inWorker = "WorkerGlobalScope" in globalThis;
-  current = makeFacade(
-    info !== undefined
-      ? {
-        child: undefined,
-        name: info.name,
-        pid: info.pid,
-        daemon: info.daemon,
-      }
-      : {
-        child: undefined,
-        name: inWorker
-          ? String((globalThis as { name?: unknown }).name || "Worker")
-          : "MainProcess",
-        pid: inWorker ? agentId() : Deno.pid,
-        daemon: false,
-      },
-  );
-  return current;
 }
