@@ -138,7 +138,9 @@ export class Channel {
     return new Promise((resolve, reject) => {
       const lane = transport === this.#lane ? this.#lane : undefined;
       let sent = false;
-      if (lane !== undefined && request === undefined) {
+      if (lane !== undefined && request !== undefined) {
+        sent = lane.trySend(ManagerTag.request, request);
+      } else if (lane !== undefined) {
         const scratch = encodeBodyScratch(body, "args"); // throws: rejects
         sent = lane.trySend(ManagerTag.request, scratch.buf, scratch.length);
         if (!sent) request = scratch.buf.slice(0, scratch.length);
@@ -175,7 +177,12 @@ export class Channel {
           }
         });
       }
-      if (lane !== undefined) this.#await(id, lane);
+      // Block only for a request written whole: the rest of a streamed
+      // one is written by the event loop, which a block would hold up.
+      if (lane !== undefined) {
+        if (sent) this.#await(id, lane);
+        else this.#readLane(lane);
+      }
     });
   }
 
