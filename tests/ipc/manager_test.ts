@@ -558,3 +558,28 @@ Deno.test("Manager: a server Worker that crashes rejects a call pending over TCP
     await manager.shutdown();
   }
 });
+
+Deno.test("Manager (worker): a wedged server Worker that shutdown() terminates rejects lane calls in flight here and in a Worker", async () => {
+  // The server is busy in a loop, so only the thread that started it can
+  // mark it gone: shutdown() does when the server misses its grace period.
+  const manager = await Manager.start();
+  let job: ReturnType<typeof workerJob> | undefined;
+  try {
+    await manager.register("Bomb", makeBomb, { module: TYPES });
+    const bomb = await manager.create<Bomb>("Bomb");
+    const queue = await manager.queue<number>();
+    job = workerJob({ job: "readyThenGet", queue });
+    assert.deepEqual(await job.first, { ready: true });
+    const hung = assert.rejects(bomb.hang(7_000), ConnectionClosedError);
+    const here = assert.rejects(queue.get(), ConnectionClosedError);
+    await manager.shutdown();
+    await hung;
+    await here;
+    const { ok, error } = await job.second as { ok: boolean; error: Error };
+    assert.equal(ok, false);
+    assert.ok(error instanceof ConnectionClosedError, String(error));
+  } finally {
+    job?.worker.terminate();
+    await manager.shutdown();
+  }
+});
