@@ -8,14 +8,30 @@
  * @module
  */
 import { numbersAsFloat64, OK, STARMAP_CHUNK, THREW } from "./_protocol.ts";
+import type { Transfer } from "./_child_codec.ts";
 import type { TaskFn } from "./_runner.ts";
 
 /** A chunk some of whose items threw: `[status, value, …]` per item. */
 export class ChunkOutcomes {
   constructor(readonly outcomes: unknown[]) {}
+
+  /**
+   * The outcomes for the parent, each value in transferable form (an error
+   * as its record), in place; throws when a value cannot cross.
+   */
+  encode(transfer: Transfer): { outcomes: unknown[] } {
+    const outcomes = this.outcomes;
+    for (let i = 0; i < outcomes.length; i += 2) {
+      outcomes[i + 1] = outcomes[i] === OK
+        ? transfer.toTransferable(outcomes[i + 1], { name: "result" })
+        : transfer.serializeError(outcomes[i + 1]);
+    }
+    return { outcomes };
+  }
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
+/** Whether `value` is a promise or another thenable. */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof value === "object" && value !== null &&
     typeof (value as { then?: unknown }).then === "function";
 }

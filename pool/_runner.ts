@@ -10,7 +10,7 @@
  *    parent took back is skipped. Record `CURRENT`, `STARTED_AT`, `STATE`.
  * 2. Call the function (`_task_context.ts` makes it `currentTask()`; a map
  *    chunk runs through `_run_chunk.ts`); await only a returned promise.
- * 3. Encode the result (`_child_codec.ts`) and queue it. Results are flushed
+ * 3. Encode the result and queue it (`_result_batch.ts`). Results are flushed
  *    (one `results` message) when the local queue runs dry, every
  *    `FLUSH_COUNT` results, before awaiting when the oldest queued result is
  *    older than `FLUSH_MS`, and before the child ends for any reason. So a child that dies or is retired delivers every
@@ -27,12 +27,11 @@ import { joinBlockTable } from "../shared/_block_table.ts";
 import {
   errorRecord,
   isEnvelope,
-  isPrimitive,
   loadedTransfer,
   loadTransfer,
-  primitiveArray,
 } from "./_child_codec.ts";
-import { ChunkOutcomes, runChunk } from "./_run_chunk.ts";
+import { ResultBatch } from "./_result_batch.ts";
+import { isThenable, runChunk } from "./_run_chunk.ts";
 import { bootState } from "./_boot_state.ts";
 import { clearTask, runAs, shareThread, TaskContext } from "./_task_context.ts";
 import {
@@ -48,9 +47,7 @@ import {
   type FnDef,
   IDLE,
   MAP_CHUNK,
-  OK,
   type ParentMessage,
-  RESULT_WORDS,
   RUNNING_SYNC,
   since,
   STARMAP_CHUNK,
@@ -88,11 +85,6 @@ export interface RunnerHost {
 const FLUSH_COUNT = 32;
 const FLUSH_MS = 1;
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof value === "object" && value !== null &&
-    typeof (value as { then?: unknown }).then === "function";
-}
-
 /** Runs a child's tasks; see the module note. */
 export class Runner {
   readonly #host: RunnerHost;
@@ -106,13 +98,17 @@ export class Runner {
   #draining = false;
   #ended = false;
   #current: TaskContext | undefined;
-  #pending: unknown[] = [];
-  #lastFlush = 0;
+  readonly #results: ResultBatch;
   #slowAwaits = false;
   #mode: "process" | "pool" | undefined;
 
   constructor(host: RunnerHost) {
     this.#host = host;
+    this.#results = new ResultBatch({
+      post: (message) => host.post(message),
+      now: () => since(this.#epoch),
+      ended: () => this.#ended,
+    });
   }
 
   /** Stops claiming tasks without a word to the parent (it ended us). */
@@ -260,8 +256,8 @@ export class Runner {
     }
     Atomics.store(control, STATE, AWAITING);
     if (
-      this.#pending.length > 0 &&
-      (this.#slowAwaits || performance.now() - this.#lastFlush >= FLUSH_MS)
+      this.#results.size > 0 &&
+      (this.#slowAwaits || this.#results.age() >= FLUSH_MS)
     ) this.#flush();
     const began = performance.now();
     return Promise.resolve(result).finally(() => {
@@ -300,8 +296,8 @@ export class Runner {
         );
         if (running !== undefined) await running;
         if (
-          this.#pending.length >= FLUSH_COUNT * RESULT_WORDS ||
-          performance.now() - this.#lastFlush >= FLUSH_MS
+          this.#results.size >= FLUSH_COUNT ||
+          this.#results.age() >= FLUSH_MS
         ) this.#flush();
       }
     } finally {
@@ -326,7 +322,7 @@ export class Runner {
     if (fn === undefined) {
       return this.#resolve(fnId).then(
         () => this.#task(seq, fnId, kind, payload),
-        (error) => this.#fail(seq, FAILED, error, start),
+        (error) => this.#results.fail(seq, FAILED, error, start),
       );
     }
     if (isEnvelope(payload)) {
@@ -337,7 +333,7 @@ export class Runner {
       try {
         payload = transfer.fromTransferable(payload);
       } catch (error) {
-        return this.#fail(seq, FAILED, error, start);
+        return this.#results.fail(seq, FAILED, error, start);
       }
     }
     const args = payload as unknown[];
@@ -351,111 +347,16 @@ export class Runner {
           : () => fn(...args),
       );
     } catch (error) {
-      return this.#fail(seq, THREW, error, start);
+      return this.#results.fail(seq, THREW, error, start);
     }
-    if (!isThenable(value)) return this.#settle(seq, value, start);
+    if (!isThenable(value)) return this.#results.ok(seq, value, start);
     return Promise.resolve(value).then(
-      (v) => this.#settle(seq, v, start),
-      (error) => this.#fail(seq, THREW, error, start),
-    );
-  }
-
-  #settle(
-    seq: number,
-    value: unknown,
-    start: number,
-  ): Promise<void> | undefined {
-    if (
-      isPrimitive(value) || value instanceof Float64Array ||
-      primitiveArray(value)
-    ) {
-      this.#result(seq, OK, value, start);
-      return undefined;
-    }
-    const transfer = loadedTransfer();
-    if (transfer === undefined) {
-      return loadTransfer().then(() => this.#settle(seq, value, start));
-    }
-    let encoded: unknown;
-    try {
-      if (value instanceof ChunkOutcomes) {
-        const outcomes = value.outcomes;
-        for (let i = 0; i < outcomes.length; i += 2) {
-          outcomes[i + 1] = outcomes[i] === OK
-            ? transfer.toTransferable(outcomes[i + 1], { name: "result" })
-            : transfer.serializeError(outcomes[i + 1]);
-        }
-        encoded = { outcomes };
-      } else {
-        encoded = transfer.toTransferable(value, { name: "result" });
-      }
-    } catch (error) {
-      this.#result(seq, FAILED, transfer.serializeError(error), start);
-      return undefined;
-    }
-    this.#result(seq, OK, encoded, start);
-    return undefined;
-  }
-
-  /** Records a failure, with the full error walk (loaded first if needed). */
-  #fail(
-    seq: number,
-    status: number,
-    error: unknown,
-    start: number,
-  ): Promise<void> | undefined {
-    const transfer = loadedTransfer();
-    if (transfer === undefined) {
-      return loadTransfer().then(
-        () => this.#fail(seq, status, error, start),
-        () => this.#result(seq, status, errorRecord(error), start),
-      );
-    }
-    this.#result(seq, status, transfer.serializeError(error), start);
-    return undefined;
-  }
-
-  #result(seq: number, status: number, value: unknown, start: number): void {
-    if (this.#ended) return;
-    if (this.#pending.length === 0) this.#lastFlush = performance.now();
-    const end = since(this.#epoch);
-    // Times in whole microseconds: shorter as JSON, exact enough for stats.
-    this.#pending.push(
-      seq,
-      status,
-      value,
-      Math.round(start * 1000),
-      Math.round((end - start) * 1000),
+      (v) => this.#results.ok(seq, v, start),
+      (error) => this.#results.fail(seq, THREW, error, start),
     );
   }
 
   #flush(): void {
-    this.#lastFlush = performance.now();
-    const batch = this.#pending;
-    if (batch.length === 0 || this.#ended) return;
-    this.#pending = [];
-    try {
-      this.#host.post({ t: "results", batch });
-    } catch {
-      // Some result cannot be cloned after all: send them one by one and
-      // turn the ones that fail into the library's TypeError.
-      for (let i = 0; i < batch.length; i += RESULT_WORDS) {
-        const one = batch.slice(i, i + RESULT_WORDS);
-        try {
-          this.#host.post({ t: "results", batch: one });
-        } catch (error) {
-          one[1] = FAILED;
-          one[2] = errorRecord(
-            new TypeError(
-              `Cannot send the result of task ${one[0]} to the parent: ${
-                (error as Error).message
-              }`,
-              { cause: error },
-            ),
-          );
-          this.#host.post({ t: "results", batch: one });
-        }
-      }
-    }
+    this.#results.flush();
   }
 }
