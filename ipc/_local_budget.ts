@@ -90,7 +90,12 @@ export class SpinBudget {
 /** Calls per stretch that keeps the chosen mode between two trials. */
 const STRETCH = 2000;
 /** Calls timed in each mode during a trial. */
-const TRIAL = 100;
+const TRIAL = 64;
+
+function median(times: number[]): number {
+  times.sort((a, b) => a - b);
+  return times[times.length >> 1]!;
+}
 
 /**
  * Whether a caller spins at all, chosen by timing: whether a spin helps
@@ -98,39 +103,36 @@ const TRIAL = 100;
  * and on what else runs, which no hit or miss reveals (on a shared CPU a
  * spin still "hits" when the scheduler preempts it for the other side, at
  * the cost of a time slice). So from time to time the caller times
- * `TRIAL` calls spinning and `TRIAL` calls not, and keeps the faster for
+ * `TRIAL` calls spinning and `TRIAL` calls not, alternating so that both
+ * see the same conditions, and keeps the one with the lower median for
  * the next `STRETCH` calls.
  */
 export class SpinTrial {
-  #phase: "keep" | "spin" | "still" = "spin";
+  #trying = true;
   #spin = true;
   #calls = 0;
-  #spinTime = 0;
-  #stillTime = 0;
+  #spinTimes: number[] = [];
+  #stillTimes: number[] = [];
 
   /** Whether the next call spins. */
   get spinning(): boolean {
-    return this.#phase === "keep" ? this.#spin : this.#phase === "spin";
+    return this.#trying ? (this.#calls & 1) === 0 : this.#spin;
   }
 
   /** Records how long a call answered without the event loop took (ms). */
   record(ms: number): void {
-    this.#calls++;
-    if (this.#phase === "keep") {
-      if (this.#calls < STRETCH) return;
-      this.#phase = "spin";
-      this.#calls = this.#spinTime = this.#stillTime = 0;
+    if (!this.#trying) {
+      if (++this.#calls < STRETCH) return;
+      this.#trying = true;
+      this.#calls = 0;
       return;
     }
-    if (this.#phase === "spin") this.#spinTime += ms;
-    else this.#stillTime += ms;
-    if (this.#calls < TRIAL) return;
+    (this.#calls & 1 ? this.#stillTimes : this.#spinTimes).push(ms);
+    if (++this.#calls < 2 * TRIAL) return;
+    this.#spin = median(this.#spinTimes) < median(this.#stillTimes);
+    this.#spinTimes = [];
+    this.#stillTimes = [];
+    this.#trying = false;
     this.#calls = 0;
-    if (this.#phase === "spin") {
-      this.#phase = "still";
-      return;
-    }
-    this.#spin = this.#spinTime < this.#stillTime;
-    this.#phase = "keep";
   }
 }
