@@ -7,8 +7,8 @@
  * all, not even by socket: its listener may still take a connection while
  * its Worker is torn down, and that connection would only fail later, in
  * the middle of the handshake. Every failure to reach the server is a
- * `ConnectionClosedError`, except a refused authkey
- * (`AuthenticationError`).
+ * `ConnectionClosedError` (a server hanging up during the handshake too),
+ * except a refused authkey (`AuthenticationError`).
  *
  * @module
  */
@@ -48,6 +48,21 @@ export interface Dialed {
   lane: boolean;
   /** Whether the server runs on this very thread (a lane never blocks). */
   sameThread: boolean;
+}
+
+/**
+ * Whether a failed handshake is the server hanging up (it is shutting down
+ * or died) rather than refusing the authkey: the handshake reports both as
+ * `AuthenticationError`, a hang-up with a connection error as its cause.
+ */
+function hungUp(error: Error): boolean {
+  const cause = error.cause;
+  return cause instanceof Deno.errors.ConnectionReset ||
+    cause instanceof Deno.errors.ConnectionAborted ||
+    cause instanceof Deno.errors.BrokenPipe ||
+    cause instanceof Deno.errors.UnexpectedEof ||
+    cause instanceof ConnectionClosedError ||
+    /closed the connection/.test(error.message);
 }
 
 /** `"host:port"` or the socket path, for messages. */
@@ -93,9 +108,10 @@ export async function dialManager(
     return { transport: socket, lane: false, sameThread: false };
   } catch (error) {
     if (error instanceof ConnectionClosedError) throw error;
-    if (error instanceof Error && error.name === "AuthenticationError") {
-      throw error;
-    }
+    if (
+      error instanceof Error && error.name === "AuthenticationError" &&
+      !hungUp(error)
+    ) throw error;
     throw new ConnectionClosedError(
       `Cannot call ${what}() as the manager at ${
         describeAddress(ref.address)

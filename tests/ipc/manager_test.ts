@@ -583,3 +583,18 @@ Deno.test("Manager (worker): a wedged server Worker that shutdown() terminates r
     await manager.shutdown();
   }
 });
+
+Deno.test("Manager.connect() to a server that hangs up during the handshake rejects with ConnectionClosedError", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { hostname, port } = listener.addr as Deno.NetAddr;
+  const hangUp = listener.accept().then((conn) => conn.close());
+  try {
+    await assert.rejects(
+      Manager.connect({ address: { hostname, port }, authkey: "key" }),
+      ConnectionClosedError,
+    );
+  } finally {
+    await hangUp;
+    listener.close();
+  }
+});
