@@ -12,7 +12,16 @@
  *
  * @module
  */
-import { Deadline, spinWhile, waitAsync, waitSync } from "./_futex.ts";
+import {
+  checkWaitOptions,
+  Deadline,
+  spinWhile,
+  timeoutError,
+  waitAsync,
+  waitSync,
+} from "./_futex.ts";
+import type { Guard } from "./guard.ts";
+import type { WaitOptions, WaitSyncOptions } from "./wait_options.ts";
 
 /** Index of the count. */
 export const VALUE = 0;
@@ -68,6 +77,38 @@ export async function downAsync(
     Atomics.sub(i32, SLEEPERS, 1);
     if (result === "aborted") return "aborted";
   }
+}
+
+/**
+ * `acquire()` of `Semaphore` and `BoundedSemaphore`: takes one unit without
+ * blocking the thread and returns `guard()`, or throws the error of a
+ * timeout or an abort. `action` (`"acquire Semaphore"`) names the call.
+ */
+export async function acquireUnit(
+  action: string,
+  i32: Int32Array,
+  options: WaitOptions | undefined,
+  guard: () => Guard,
+): Promise<Guard> {
+  const timeout = checkWaitOptions(action, options);
+  const signal = options?.signal;
+  signal?.throwIfAborted();
+  const result = await downAsync(i32, timeout, signal);
+  if (result === "aborted") throw signal?.reason;
+  if (result === "timed-out") throw timeoutError(action, timeout);
+  return guard();
+}
+
+/** Blocking twin of `acquireUnit()`. */
+export function acquireUnitSync(
+  action: string,
+  i32: Int32Array,
+  options: WaitSyncOptions | undefined,
+  guard: () => Guard,
+): Guard {
+  const timeout = checkWaitOptions(action, options);
+  if (!downSync(i32, timeout)) throw timeoutError(action, timeout);
+  return guard();
 }
 
 /**

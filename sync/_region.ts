@@ -50,6 +50,30 @@ export function regionOf(
   return new Int32Array(memory.buffer, memory.byteOffset, words);
 }
 
+let adopting: Int32Array | undefined;
+
+/**
+ * Calls `build` (a constructor call) so that `adoptedRegion()`, called
+ * first thing in the constructor, returns `region`: how `[revive]`
+ * rebuilds a primitive whose constructor initialises its words, over
+ * words as they are.
+ */
+export function reviveOver<T>(region: Int32Array, build: () => T): T {
+  adopting = region;
+  try {
+    return build();
+  } finally {
+    adopting = undefined;
+  }
+}
+
+/** In a constructor: the region `reviveOver()` hands it, if any (once). */
+export function adoptedRegion(): Int32Array | undefined {
+  const region = adopting;
+  adopting = undefined;
+  return region;
+}
+
 /** The description data of a region. */
 export function regionData(i32: Int32Array): RegionData {
   return { buffer: i32.buffer as SharedArrayBuffer, offset: i32.byteOffset };

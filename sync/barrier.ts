@@ -14,7 +14,14 @@ import {
   WORDS,
 } from "./_barrier_state.ts";
 import { checkWaitOptions, runAsync, runSync, timeoutError } from "./_futex.ts";
-import { describeValue, regionData, regionFrom, regionOf } from "./_region.ts";
+import {
+  adoptedRegion,
+  describeValue,
+  regionData,
+  regionFrom,
+  regionOf,
+  reviveOver,
+} from "./_region.ts";
 import { describe, revive } from "./_shareable.ts";
 import type { WaitOptions, WaitSyncOptions } from "./wait_options.ts";
 
@@ -132,7 +139,7 @@ export class Barrier {
       );
     }
     this.#action = action;
-    const adopted = Barrier.#reviving;
+    const adopted = adoptedRegion();
     if (adopted !== undefined) {
       this.#i32 = adopted;
       this.#state = new BarrierState(adopted);
@@ -357,16 +364,8 @@ export class Barrier {
   static [revive](
     data: { buffer: SharedArrayBuffer; offset: number },
   ): Barrier {
-    Barrier.#reviving = regionFrom("Barrier", WORDS, data);
-    try {
-      return new Barrier(0);
-    } finally {
-      Barrier.#reviving = undefined;
-    }
+    return reviveOver(regionFrom("Barrier", WORDS, data), () => new Barrier(0));
   }
-
-  /** Set by `[revive]` so that the constructor adopts memory as it is. */
-  static #reviving: Int32Array | undefined;
 
   #settle(
     outcome: Outcome,

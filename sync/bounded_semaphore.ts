@@ -4,16 +4,21 @@
  * @module
  */
 import {
+  acquireUnit,
+  acquireUnitSync,
   checkCount,
-  downAsync,
-  downSync,
   tryDown,
   up,
   VALUE,
 } from "./_counter.ts";
-import { checkWaitOptions, timeoutError } from "./_futex.ts";
 import { guardOf } from "./_guard.ts";
-import { regionData, regionFrom, regionOf } from "./_region.ts";
+import {
+  adoptedRegion,
+  regionData,
+  regionFrom,
+  regionOf,
+  reviveOver,
+} from "./_region.ts";
 import { describe, revive } from "./_shareable.ts";
 import type { Guard } from "./guard.ts";
 import type { WaitOptions, WaitSyncOptions } from "./wait_options.ts";
@@ -85,7 +90,7 @@ export class BoundedSemaphore {
    * ```
    */
   constructor(value: number = 1, options?: BoundedSemaphoreOptions) {
-    const adopted = BoundedSemaphore.#reviving;
+    const adopted = adoptedRegion();
     if (adopted !== undefined) {
       this.#i32 = adopted;
       return;
@@ -116,16 +121,13 @@ export class BoundedSemaphore {
    * });
    * ```
    */
-  async acquire(options?: WaitOptions): Promise<Guard> {
-    const timeout = checkWaitOptions("acquire BoundedSemaphore", options);
-    const signal = options?.signal;
-    signal?.throwIfAborted();
-    const result = await downAsync(this.#i32, timeout, signal);
-    if (result === "aborted") throw signal?.reason;
-    if (result === "timed-out") {
-      throw timeoutError("acquire BoundedSemaphore", timeout);
-    }
-    return this.#guard();
+  acquire(options?: WaitOptions): Promise<Guard> {
+    return acquireUnit(
+      "acquire BoundedSemaphore",
+      this.#i32,
+      options,
+      this.#guard,
+    );
   }
 
   /**
@@ -147,11 +149,12 @@ export class BoundedSemaphore {
    * ```
    */
   acquireSync(options?: WaitSyncOptions): Guard {
-    const timeout = checkWaitOptions("acquire BoundedSemaphore", options);
-    if (!downSync(this.#i32, timeout)) {
-      throw timeoutError("acquire BoundedSemaphore", timeout);
-    }
-    return this.#guard();
+    return acquireUnitSync(
+      "acquire BoundedSemaphore",
+      this.#i32,
+      options,
+      this.#guard,
+    );
   }
 
   /**
@@ -268,16 +271,11 @@ export class BoundedSemaphore {
   static [revive](
     data: { buffer: SharedArrayBuffer; offset: number },
   ): BoundedSemaphore {
-    BoundedSemaphore.#reviving = regionFrom("BoundedSemaphore", WORDS, data);
-    try {
-      return new BoundedSemaphore();
-    } finally {
-      BoundedSemaphore.#reviving = undefined;
-    }
+    return reviveOver(
+      regionFrom("BoundedSemaphore", WORDS, data),
+      () => new BoundedSemaphore(),
+    );
   }
-
-  /** Set by `[revive]` so that the constructor adopts memory as it is. */
-  static #reviving: Int32Array | undefined;
 
   #guard = (): Guard => guardOf(() => this.release());
 }

@@ -4,17 +4,22 @@
  * @module
  */
 import {
+  acquireUnit,
+  acquireUnitSync,
   checkCount,
-  downAsync,
-  downSync,
   MAX_VALUE,
   tryDown,
   up,
   VALUE,
 } from "./_counter.ts";
-import { checkWaitOptions, timeoutError } from "./_futex.ts";
 import { guardOf } from "./_guard.ts";
-import { regionData, regionFrom, regionOf } from "./_region.ts";
+import {
+  adoptedRegion,
+  regionData,
+  regionFrom,
+  regionOf,
+  reviveOver,
+} from "./_region.ts";
 import { describe, revive } from "./_shareable.ts";
 import type { Guard } from "./guard.ts";
 import type { WaitOptions, WaitSyncOptions } from "./wait_options.ts";
@@ -92,7 +97,7 @@ export class Semaphore {
    * ```
    */
   constructor(value: number = 1, options?: SemaphoreOptions) {
-    const adopted = Semaphore.#reviving;
+    const adopted = adoptedRegion();
     if (adopted !== undefined) {
       this.#i32 = adopted;
       return;
@@ -122,16 +127,8 @@ export class Semaphore {
    * });
    * ```
    */
-  async acquire(options?: WaitOptions): Promise<Guard> {
-    const timeout = checkWaitOptions("acquire Semaphore", options);
-    const signal = options?.signal;
-    signal?.throwIfAborted();
-    const result = await downAsync(this.#i32, timeout, signal);
-    if (result === "aborted") throw signal?.reason;
-    if (result === "timed-out") {
-      throw timeoutError("acquire Semaphore", timeout);
-    }
-    return this.#guard();
+  acquire(options?: WaitOptions): Promise<Guard> {
+    return acquireUnit("acquire Semaphore", this.#i32, options, this.#guard);
   }
 
   /**
@@ -153,11 +150,12 @@ export class Semaphore {
    * ```
    */
   acquireSync(options?: WaitSyncOptions): Guard {
-    const timeout = checkWaitOptions("acquire Semaphore", options);
-    if (!downSync(this.#i32, timeout)) {
-      throw timeoutError("acquire Semaphore", timeout);
-    }
-    return this.#guard();
+    return acquireUnitSync(
+      "acquire Semaphore",
+      this.#i32,
+      options,
+      this.#guard,
+    );
   }
 
   /**
@@ -269,16 +267,11 @@ export class Semaphore {
   static [revive](
     data: { buffer: SharedArrayBuffer; offset: number },
   ): Semaphore {
-    Semaphore.#reviving = regionFrom("Semaphore", WORDS, data);
-    try {
-      return new Semaphore();
-    } finally {
-      Semaphore.#reviving = undefined;
-    }
+    return reviveOver(
+      regionFrom("Semaphore", WORDS, data),
+      () => new Semaphore(),
+    );
   }
-
-  /** Set by `[revive]` so that the constructor adopts memory as it is. */
-  static #reviving: Int32Array | undefined;
 
   #guard = (): Guard => guardOf(() => this.release());
 }
