@@ -13,8 +13,8 @@
  * @module
  */
 import { type Codec, codecOf } from "./_codec.ts";
+import { checkIndex } from "./_index.ts";
 import type { DType } from "./dtype.ts";
-import { quote } from "./_quote.ts";
 
 /** Any typed array that backs elements. */
 export type AnyView =
@@ -103,22 +103,11 @@ export class Elements {
 
   /** Checked position of `index` (negative counts from the end). */
   at(index: number): number {
-    if (!Number.isInteger(index)) {
-      throw new TypeError(
-        `Cannot access ${this.owner} element as the index must be an integer: received ${
-          quote(index)
-        }`,
-      );
+    // The common case without a call; `checkIndex` does the rest.
+    if (index >= 0 && index < this.length && Number.isInteger(index)) {
+      return index;
     }
-    const i = index < 0 ? index + this.length : index;
-    if (i < 0 || i >= this.length) {
-      throw new RangeError(
-        `Cannot access ${this.owner} element as the index is out of range 0..${
-          this.length - 1
-        }: received ${index}`,
-      );
-    }
-    return i;
+    return checkIndex(this.owner, "element", index, this.length);
   }
 
   get(index: number): unknown {

@@ -36,6 +36,23 @@ export function resolveLock(
   );
 }
 
+/**
+ * `getLock()` of the object `name`: its lock.
+ *
+ * @throws {TypeError} When it was created with `lock: false`.
+ */
+export function requireLock(
+  name: string,
+  lock: Lock | RLock | null,
+): Lock | RLock {
+  if (lock === null) {
+    throw new TypeError(
+      `Cannot get the lock of ${name} as it was created with lock: false`,
+    );
+  }
+  return lock;
+}
+
 /** The description of `lock`, or `null`. */
 export function describeLock(
   lock: Lock | RLock | null,

@@ -17,6 +17,7 @@ import {
   writeItem,
   writeList,
 } from "./_list_layout.ts";
+import { checkIndex } from "./_index.ts";
 import { quote } from "./_quote.ts";
 import { SharedMemory, type SharedMemoryData } from "./shared_memory.ts";
 
@@ -203,21 +204,7 @@ export class ShareableList {
   }
 
   #slot(index: number): number {
-    if (!Number.isInteger(index)) {
-      throw new TypeError(
-        `Cannot access ShareableList item as the index must be an integer: received ${
-          quote(index)
-        }`,
-      );
-    }
-    const i = index < 0 ? index + this.#length : index;
-    if (i < 0 || i >= this.#length) {
-      throw new RangeError(
-        `Cannot access ShareableList item as the index is out of range 0..${
-          this.#length - 1
-        }: received ${index}`,
-      );
-    }
+    const i = checkIndex("ShareableList", "item", index, this.#length);
     if (this.#shm.closed) {
       throw new TypeError(
         `Cannot use ShareableList ${quote(this.name)} as this handle is closed`,

@@ -6,7 +6,12 @@
  */
 import { describe, revive } from "../sync/_shareable.ts";
 import { Adopt, Elements, elementsOf } from "./_elements.ts";
-import { describeLock, resolveLock, reviveLock } from "./_lock_option.ts";
+import {
+  describeLock,
+  requireLock,
+  resolveLock,
+  reviveLock,
+} from "./_lock_option.ts";
 import type { Lock } from "../sync/lock.ts";
 import type { RLock } from "../sync/rlock.ts";
 import type { DType } from "./dtype.ts";
@@ -98,12 +103,7 @@ export class SharedArray<T extends DType = DType> extends RawArray<T> {
    * ```
    */
   getLock(): Lock | RLock {
-    if (this.#lock === null) {
-      throw new TypeError(
-        "Cannot get the lock of SharedArray as it was created with lock: false",
-      );
-    }
-    return this.#lock;
+    return requireLock("SharedArray", this.#lock);
   }
 
   /**

@@ -6,7 +6,12 @@
  */
 import { describe, revive } from "../sync/_shareable.ts";
 import { Adopt, Elements, elementsOf } from "./_elements.ts";
-import { describeLock, resolveLock, reviveLock } from "./_lock_option.ts";
+import {
+  describeLock,
+  requireLock,
+  resolveLock,
+  reviveLock,
+} from "./_lock_option.ts";
 import type { Lock } from "../sync/lock.ts";
 import type { RLock } from "../sync/rlock.ts";
 import type { DType, InputOf } from "./dtype.ts";
@@ -94,12 +99,7 @@ export class SharedValue<T extends DType = DType> extends RawValue<T> {
    * ```
    */
   getLock(): Lock | RLock {
-    if (this.#lock === null) {
-      throw new TypeError(
-        "Cannot get the lock of SharedValue as it was created with lock: false",
-      );
-    }
-    return this.#lock;
+    return requireLock("SharedValue", this.#lock);
   }
 
   /**

@@ -4,7 +4,7 @@
  * @module
  */
 import { describe, revive } from "../sync/_shareable.ts";
-import { quote } from "./_quote.ts";
+import { checkIndex } from "./_index.ts";
 import {
   layoutFor,
   type SharedStruct,
@@ -82,21 +82,7 @@ export class StructArray<const F extends StructFields = StructFields> {
    * @throws {RangeError} If `index` is out of range.
    */
   get(index: number): StructInstance<F> {
-    if (!Number.isInteger(index)) {
-      throw new TypeError(
-        `Cannot access StructArray record as the index must be an integer: received ${
-          quote(index)
-        }`,
-      );
-    }
-    const i = index < 0 ? index + this.#length : index;
-    if (i < 0 || i >= this.#length) {
-      throw new RangeError(
-        `Cannot access StructArray record as the index is out of range 0..${
-          this.#length - 1
-        }: received ${index}`,
-      );
-    }
+    const i = checkIndex("StructArray", "record", index, this.#length);
     return this.#layout.at(
       this.#buffer,
       this.#byteOffset + i * this.#layout.size,
