@@ -7,7 +7,8 @@
  * `listener.ts` on an import cycle through the codec, and a class that
  * `extends` another across such a cycle fails to load when the cycle is
  * entered from the wrong file. The files listed here only extend classes
- * of their own (or of files that import nothing from ipc at run time).
+ * of their own, of files that import nothing from ipc at run time, or (the
+ * queue variants) of a class that `queue.ts` loads before them.
  * It also loads the Manager's client channel, which installs itself as
  * the carrier of proxy calls, so that a proxy revived in a thread that
  * never imported `ipc/mod.ts` works.
