@@ -91,6 +91,8 @@ export class SpinBudget {
 const STRETCH = 2000;
 /** Calls timed in each mode during a trial. */
 const TRIAL = 64;
+/** How much faster spinning must time to be chosen (it costs CPU). */
+const CLEARLY = 0.8;
 
 function median(times: number[]): number {
   times.sort((a, b) => a - b);
@@ -104,8 +106,8 @@ function median(times: number[]): number {
  * spin still "hits" when the scheduler preempts it for the other side, at
  * the cost of a time slice). So from time to time the caller times
  * `TRIAL` calls spinning and `TRIAL` calls not, alternating so that both
- * see the same conditions, and keeps the one with the lower median for
- * the next `STRETCH` calls.
+ * see the same conditions, and spins for the next `STRETCH` calls only
+ * when spinning's median is clearly lower.
  */
 export class SpinTrial {
   #trying = true;
@@ -129,7 +131,7 @@ export class SpinTrial {
     }
     (this.#calls & 1 ? this.#stillTimes : this.#spinTimes).push(ms);
     if (++this.#calls < 2 * TRIAL) return;
-    this.#spin = median(this.#spinTimes) < median(this.#stillTimes);
+    this.#spin = median(this.#spinTimes) < CLEARLY * median(this.#stillTimes);
     this.#spinTimes = [];
     this.#stillTimes = [];
     this.#trying = false;
