@@ -6,6 +6,8 @@
  *
  * @module
  */
+import { revive } from "../sync/_shareable.ts";
+import { lookupKind } from "./_kinds.ts";
 import { deserializeError, type ErrorRecord } from "./_transfer.ts";
 import {
   MAX_DEPTH,
@@ -25,6 +27,7 @@ import {
   T_REF,
   T_REGEXP,
   T_SET,
+  T_SHAREABLE,
   T_STR16,
   T_STR8,
   T_TRUE,
@@ -156,6 +159,8 @@ class Decoder {
       }
       case T_BOXED:
         return this.boxed();
+      case T_SHAREABLE:
+        return this.shareable();
       default:
         this.pos--;
         return this.bad(`tag 0x${t.toString(16)} unknown`);
@@ -331,6 +336,24 @@ class Decoder {
       this.bad(`error record is malformed (${(e as Error).message})`);
     }
     return this.refs[index] = error;
+  }
+
+  shareable(): unknown {
+    const index = this.reserve();
+    const kind = this.value();
+    const data = this.value();
+    if (typeof kind !== "string") {
+      this.bad("shared object kind is not a string");
+    }
+    const cls = lookupKind(kind);
+    if (cls === undefined) this.bad(`shared object kind "${kind}" is unknown`);
+    try {
+      return this.refs[index] = cls[revive](data as never);
+    } catch (e) {
+      return this.bad(
+        `shared object "${kind}" is malformed (${(e as Error).message})`,
+      );
+    }
   }
 
   boxed(): unknown {

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { describe, isShareable } from "../sync/_shareable.ts";
 import { serializeError } from "./_transfer.ts";
 import {
   MAX_DEPTH,
@@ -23,6 +24,7 @@ import {
   T_REF,
   T_REGEXP,
   T_SET,
+  T_SHAREABLE,
   T_TRUE,
   T_UNDEFINED,
   T_VIEW,
@@ -30,6 +32,7 @@ import {
 } from "./_codec_format.ts";
 import {
   EncodeFailure,
+  holdsSharedMemory,
   INDEX,
   KEY,
   MAP_KEY,
@@ -250,6 +253,16 @@ class Encoder extends ByteWriter {
     ) {
       this.buf[this.pos++] = T_BOXED;
       return this.value(o.valueOf());
+    }
+    if (isShareable(o)) {
+      // A shared object over no shared memory (a Manager proxy) travels as
+      // its description; one over shared memory is refused below.
+      const { kind, data } = o[describe]();
+      if (!holdsSharedMemory(data)) {
+        this.buf[this.pos++] = T_SHAREABLE;
+        this.value(kind);
+        return this.value(data);
+      }
     }
     const refused = refusal(o, proto);
     if (refused !== undefined) throw refused;

@@ -11,7 +11,9 @@
  * structured clone). Shared references and cycles come back as they left.
  * Functions, symbols, class instances with methods, `WeakMap`, `Promise`,
  * and anything over shared memory (a `SharedArrayBuffer`, a view of one, a
- * shareable object) are a `TypeError` that names the path of the part.
+ * shareable object over shared memory) are a `TypeError` that names the
+ * path of the part. A shareable over no shared memory (a Manager proxy)
+ * travels as its description and is revived through the registry.
  *
  * Layout: one tag byte per value, then its body. Lengths are u32
  * little-endian. Fast paths: integers 0…127 and -32…-1 are one byte,
@@ -37,9 +39,10 @@
  * | 0xd2        | back reference (u32 index of an earlier object)          |
  * | 0xd3        | array hole                                               |
  * | 0xd4        | boxed primitive (the primitive follows)                  |
+ * | 0xd5        | shared object without shared memory (kind, its data)     |
  * | 0xe0–0xff   | integer -32…-1                                           |
  *
- * Every object (everything from 0xa0–0xbf, 0xc8–0xd1, 0xd4) takes the next
+ * Every object (everything from 0xa0–0xbf, 0xc8–0xd1, 0xd4, 0xd5) takes the next
  * back-reference index when it starts. Decoding never runs code: no
  * constructor of user classes, no getters or setters (`__proto__` is an
  * ordinary own key); every length is checked against the bytes left before
@@ -76,6 +79,11 @@ export const T_ERROR = 0xd1;
 export const T_REF = 0xd2;
 export const T_HOLE = 0xd3;
 export const T_BOXED = 0xd4;
+/**
+ * A shareable whose description holds no shared memory (a Manager proxy: an
+ * address, a key and an id), revived through the registry of `_kinds.ts`.
+ */
+export const T_SHAREABLE = 0xd5;
 
 /** A view constructor. */
 export type ViewCtor = new (

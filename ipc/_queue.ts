@@ -81,9 +81,10 @@ let reviving: Ring | undefined;
  * inside any message built with the package's transfer) and use it there.
  * `putSync` / `getSync` block the thread (allowed in Workers, and on Deno's
  * main thread, where they stall the event loop). Needs no permission flag.
- * A shared object (a `Lock`, another `Queue`, a `SharedArrayBuffer` …)
- * cannot go through a queue, whose items are bytes: pass it to the Worker
- * as a task or `Process` argument instead.
+ * A shared object over shared memory (a `Lock`, another `Queue`, a
+ * `SharedArrayBuffer` …) cannot go through a queue, whose items are bytes:
+ * pass it to the Worker as a task or `Process` argument instead. Manager
+ * proxies hold no shared memory and do go through.
  *
  * @typeParam T The items' type.
  *

@@ -318,3 +318,22 @@ Deno.test("Queue, JoinableQueue and SimpleQueue load whichever ipc/ file a threa
     }
   }
 });
+
+Deno.test("Queue carries a Manager proxy (a shared object without shared memory) and it works on the other side", async () => {
+  const { Manager } = await import("../../ipc/mod.ts");
+  await using manager = await Manager.start({ backend: "inline" });
+  const dict = await manager.dict<string, number>();
+  await dict.set("a", 1);
+  const queue = new Queue<unknown>();
+  try {
+    await queue.put({ nested: [dict] });
+    const got = await queue.get() as { nested: [typeof dict] };
+    const back = got.nested[0];
+    assert.notEqual(back, dict);
+    assert.equal(await back.get("a"), 1);
+    await back.set("b", 2);
+    assert.equal(await dict.get("b"), 2);
+  } finally {
+    queue.close();
+  }
+});
