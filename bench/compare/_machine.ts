@@ -45,7 +45,22 @@ export async function machine(
       0.5 * navigator.hardwareConcurrency
     ? " (the machine was loaded by other work during the run: read ratios, not absolute numbers)"
     : "";
+  const git = (...args: string[]) =>
+    new Deno.Command("git", {
+      args,
+      cwd: new URL("../../", import.meta.url),
+      stdout: "piped",
+      stderr: "null",
+    }).output().then(
+      (o) => o.success ? new TextDecoder().decode(o.stdout).trim() : undefined,
+      () => undefined,
+    );
+  const commit = await git("rev-parse", "--short", "HEAD");
+  const dirty = await git("status", "--porcelain", "--untracked-files=no");
   return [
+    ...(commit
+      ? [`- Commit: ${commit}${dirty ? ", with uncommitted changes" : ""}`]
+      : []),
     `- CPU: ${navigator.hardwareConcurrency} × ${model}; memory ${mem}; ${Deno.build.os} ${Deno.osRelease()} ${Deno.build.arch}`,
     `- Runtimes: ${
       Object.entries(versions).map(([k, v]) => `${k} ${v ?? "absent"}`).join(

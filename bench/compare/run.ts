@@ -71,9 +71,10 @@ if (
         peerDir.pathname,
         ...peerSpecs,
       ],
-      stdout: "inherit",
+      stdout: "piped",
       stderr: "inherit",
     }).output();
+    Deno.stderr.writeSync(out.stdout); // keep stdout for the table alone
     if (!out.success) {
       console.error("note: npm install failed; missing peers are skipped");
     }
