@@ -99,7 +99,7 @@ export class RLock {
       owned: () => this.#owned(),
       save: () => {
         const count = Atomics.load(this.#i32, COUNT);
-        Atomics.store(this.#i32, COUNT, 1);
+        this.#i32[COUNT] = 1;
         this.release();
         return count;
       },
@@ -222,8 +222,9 @@ export class RLock {
         }`,
       );
     }
-    const count = Atomics.load(this.#i32, COUNT) - 1;
-    Atomics.store(this.#i32, COUNT, count);
+    // The count is only touched by the holder, ordered by the lock word.
+    const count = this.#i32[COUNT]! - 1;
+    this.#i32[COUNT] = count;
     if (count === 0) unlock(this.#i32, 0);
   }
 
@@ -297,7 +298,7 @@ export class RLock {
 
   #again(me: number): boolean {
     if (!this.#owned(me)) return false;
-    Atomics.store(this.#i32, COUNT, Atomics.load(this.#i32, COUNT) + 1);
+    this.#i32[COUNT]! += 1;
     return true;
   }
 
@@ -307,7 +308,7 @@ export class RLock {
     signal: AbortSignal | undefined,
   ): Guard | undefined {
     if (result === "acquired" || result === "abandoned") {
-      Atomics.store(this.#i32, COUNT, 1);
+      this.#i32[COUNT] = 1;
     }
     return settleLock("RLock", result, this.#guard, timeout, signal);
   }
