@@ -134,6 +134,7 @@
  */
 export * from "./redis_connection.ts";
 export * from "./redis_queue.ts";
+export * from "./redis_queue_options.ts";
 export * from "./redis_dict.ts";
 export * from "./cluster_pool.ts";
 export * from "./cluster_pool_options.ts";
