@@ -19,33 +19,11 @@ import { BoundedSemaphoreProxy, SemaphoreProxy } from "./semaphore_proxy.ts";
 import { EventProxy } from "./event_proxy.ts";
 import { ConditionProxy } from "./condition_proxy.ts";
 import { type AutoProxy, CustomProxy } from "./custom_proxy.ts";
-
-/** Options of {@linkcode ManagerClient.register}. */
-export interface RegisterOptions {
-  /**
-   * The module that exports `factory`, for servers in a Worker or a
-   * subprocess, which import it. Default: `Deno.mainModule`.
-   */
-  module?: string | URL;
-  /** The methods proxies may call. Default: every public method. */
-  exposed?: string[];
-}
-
-/** Options of objects that can be shared by name. */
-export interface SharedObjectOptions {
-  /**
-   * Get-or-create under this name, so that clients that did not receive
-   * the proxy (another program, another machine) can reach the same
-   * object. Default: a new, unnamed object.
-   */
-  name?: string;
-}
-
-/** Options of {@linkcode ManagerClient.queue}. */
-export interface ManagerQueueOptions extends SharedObjectOptions {
-  /** Most items held; `0` means no limit. Default `0`. */
-  maxsize?: number;
-}
+import type {
+  ManagerQueueOptions,
+  RegisterOptions,
+  SharedObjectOptions,
+} from "./manager_client_options.ts";
 
 type ProxyClass<P> = new (reference: ProxyReference) => P;
 

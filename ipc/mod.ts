@@ -64,3 +64,4 @@ export * from "./event_proxy.ts";
 export * from "./condition_proxy.ts";
 export * from "./custom_proxy.ts";
 export * from "./manager_client.ts";
+export * from "./manager_client_options.ts";
