@@ -2,13 +2,12 @@
  * The decoder of the codec (`_codec_format.ts` has the format). It trusts
  * nothing: every length is checked against the bytes left before anything
  * is allocated, nesting is bounded, and no user code runs. Short ASCII
- * strings (object keys, mostly) come from a small cache.
+ * strings (object keys, mostly) come from a small cache. Errors, shared
+ * objects and boxed primitives are rebuilt in `_codec_revivers.ts`.
  *
  * @module
  */
-import { revive } from "../sync/_shareable.ts";
-import { lookupKind } from "./_kinds.ts";
-import { deserializeError, type ErrorRecord } from "./_transfer.ts";
+import { readBoxed, readError, readShareable } from "./_codec_revivers.ts";
 import {
   MAX_DEPTH,
   T_ARRAY,
@@ -151,16 +150,16 @@ class Decoder {
       case T_VIEW:
         return this.view_();
       case T_ERROR:
-        return this.error();
+        return readError(this);
       case T_REF: {
         const index = this.u32();
         if (index >= this.nrefs) this.bad(`reference ${index} unknown`);
         return this.refs[index];
       }
       case T_BOXED:
-        return this.boxed();
+        return readBoxed(this);
       case T_SHAREABLE:
-        return this.shareable();
+        return readShareable(this);
       default:
         this.pos--;
         return this.bad(`tag 0x${t.toString(16)} unknown`);
@@ -319,51 +318,6 @@ class Decoder {
     return this.register(
       new Ctor(copy.buffer, 0, Ctor === (DataView as unknown) ? n : n / size),
     );
-  }
-
-  error(): unknown {
-    const index = this.reserve();
-    const record = this.value();
-    if (
-      typeof record !== "object" || record === null ||
-      typeof (record as ErrorRecord).message !== "string" ||
-      typeof (record as ErrorRecord).props !== "object"
-    ) this.bad("error record is malformed");
-    let error: unknown;
-    try {
-      error = deserializeError(record as ErrorRecord);
-    } catch (e) {
-      this.bad(`error record is malformed (${(e as Error).message})`);
-    }
-    return this.refs[index] = error;
-  }
-
-  shareable(): unknown {
-    const index = this.reserve();
-    const kind = this.value();
-    const data = this.value();
-    if (typeof kind !== "string") {
-      this.bad("shared object kind is not a string");
-    }
-    const cls = lookupKind(kind);
-    if (cls === undefined) this.bad(`shared object kind "${kind}" is unknown`);
-    try {
-      return this.refs[index] = cls[revive](data as never);
-    } catch (e) {
-      return this.bad(
-        `shared object "${kind}" is malformed (${(e as Error).message})`,
-      );
-    }
-  }
-
-  boxed(): unknown {
-    const index = this.reserve();
-    const inner = this.value();
-    const t = typeof inner;
-    if (t !== "number" && t !== "string" && t !== "boolean" && t !== "bigint") {
-      this.bad("boxed value is not a primitive");
-    }
-    return this.refs[index] = Object(inner);
   }
 }
 
