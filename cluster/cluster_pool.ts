@@ -4,38 +4,10 @@
  *
  * @module
  */
-import { PoolClosedError } from "../pool/errors.ts";
 import type { TaskFunction } from "../pool/process.ts";
 import type { MapItems, TaskResult } from "../pool/pool_options.ts";
-import { BlockingConnection } from "./_blocking.ts";
-import {
-  checkCount,
-  checkIterable,
-  runMap,
-  toFnRef,
-} from "./_cluster_calls.ts";
-import {
-  type ChunkHandle,
-  type ImapHost,
-  ImapIterator,
-} from "./_cluster_imap.ts";
-import { type Chunk, type FnRef, Ledger } from "./_ledger.ts";
-import {
-  closeRedis,
-  type Connected,
-  openRedis,
-  watchDataLoss,
-} from "./_redis_client.ts";
-import { ResultReader } from "./_result_reader.ts";
-import { unpack } from "./_stored_value.ts";
-import {
-  checkPoolName,
-  ensureGroup,
-  fieldMap,
-  type PoolKeys,
-  poolKeys,
-} from "./_task_wire.ts";
-import { WaitScope } from "./_wait_scope.ts";
+import { ClusterEngine } from "./_cluster_engine.ts";
+import { checkPoolName } from "./_task_wire.ts";
 import type { RedisTarget } from "./redis_connection.ts";
 import type {
   ClusterApplyOptions,
@@ -87,35 +59,10 @@ import type {
  * ```
  */
 export class ClusterPool implements AsyncDisposable {
-  readonly #name: string;
-  readonly #caller: string;
-  readonly #keys: PoolKeys;
-  readonly #conn: Connected;
-  readonly #reader: ResultReader;
-  readonly #blocking: BlockingConnection;
-  readonly #ledger: Ledger;
-  #state: "open" | "closing" | "ended" = "open";
-  #ended: Promise<void> | undefined;
+  readonly #engine: ClusterEngine;
 
-  private constructor(
-    name: string,
-    caller: string,
-    maxAttempts: number,
-    conn: Connected,
-    blocking: BlockingConnection,
-  ) {
-    this.#name = name;
-    this.#caller = caller;
-    this.#keys = poolKeys(name);
-    this.#conn = conn;
-    this.#blocking = blocking;
-    this.#ledger = new Ledger(conn.redis, this.#keys, caller, maxAttempts);
-    this.#reader = new ResultReader(
-      blocking,
-      conn.redis,
-      this.#keys.results(caller),
-      (outcomes) => this.#ledger.onResults(outcomes),
-    );
+  private constructor(engine: ClusterEngine) {
+    this.#engine = engine;
   }
 
   /**
@@ -155,42 +102,25 @@ export class ClusterPool implements AsyncDisposable {
         `Cannot connect ClusterPool as maxAttempts must be an integer >= 1: received ${maxAttempts}`,
       );
     }
-    const caller = crypto.randomUUID().replaceAll("-", "").slice(0, 16);
     const target: RedisTarget | undefined = options.redis;
-    const what = `ClusterPool "${name}"`;
-    const conn = await openRedis(target, what, `mp-caller-${caller}`);
-    let blocking: BlockingConnection | undefined;
-    try {
-      blocking = await BlockingConnection.open(target, what, conn.redis);
-      await ensureGroup(conn.redis, poolKeys(name).tasks);
-      const pool = new ClusterPool(name, caller, maxAttempts, conn, blocking);
-      await watchDataLoss(
-        conn.redis,
-        pool.#keys.marker(caller),
-        () => pool.#onDataLoss(),
-      );
-      pool.#reader.start();
-      return pool;
-    } catch (error) {
-      await blocking?.close();
-      await closeRedis(conn.redis);
-      throw error;
-    }
+    return new ClusterPool(
+      await ClusterEngine.open(target, name, maxAttempts),
+    );
   }
 
   /** The pool's name (which worker nodes serve it). */
   get name(): string {
-    return this.#name;
+    return this.#engine.name;
   }
 
   /** This caller's id: its results arrive on `mp:pool:{name}:results:<id>`. */
   get caller(): string {
-    return this.#caller;
+    return this.#engine.caller;
   }
 
   /** Counters of this caller, in items. */
   get stats(): ClusterPoolStats {
-    return { ...this.#ledger.counts, pending: this.#ledger.pending };
+    return this.#engine.stats;
   }
 
   /**
@@ -221,39 +151,12 @@ export class ClusterPool implements AsyncDisposable {
     args: Parameters<F>,
     options: ClusterApplyOptions = {},
   ): Promise<TaskResult<F>> {
-    const what = "run ClusterPool.apply";
-    return new Promise<TaskResult<F>>((resolve, reject) => {
-      const ref = toFnRef(fn, what);
-      if (!Array.isArray(args)) {
-        throw new TypeError(
-          `Cannot ${what} as args must be an array: received ${typeof args}`,
-        );
-      }
-      const scope = new WaitScope(options, what);
-      const signal = scope.signal;
-      if (signal.aborted) {
-        scope[Symbol.dispose]();
-        return reject(signal.reason);
-      }
-      const onAbort = () => {
-        this.#ledger.cancel(chunk);
-        scope[Symbol.dispose]();
-        reject(signal.reason);
-      };
-      let chunk: Chunk;
-      try {
-        chunk = this.#submit(ref, [args], (_, ok, value) => {
-          signal.removeEventListener("abort", onAbort);
-          scope[Symbol.dispose]();
-          if (ok) resolve(value as TaskResult<F>);
-          else reject(value);
-        }, what);
-      } catch (error) {
-        scope[Symbol.dispose]();
-        throw error;
-      }
-      signal.addEventListener("abort", onAbort, { once: true });
-    });
+    return this.#engine.apply(
+      fn,
+      args,
+      options,
+      "run ClusterPool.apply",
+    ) as Promise<TaskResult<F>>;
   }
 
   /**
@@ -288,7 +191,7 @@ export class ClusterPool implements AsyncDisposable {
     items: MapItems<Parameters<F>[0]>,
     options: ClusterMapOptions = {},
   ): Promise<TaskResult<F>[]> {
-    return this.#map(
+    return this.#engine.map(
       fn,
       items,
       options,
@@ -326,7 +229,7 @@ export class ClusterPool implements AsyncDisposable {
     items: MapItems<Parameters<F>>,
     options: ClusterMapOptions = {},
   ): Promise<TaskResult<F>[]> {
-    return this.#map(
+    return this.#engine.map(
       fn,
       items,
       options,
@@ -375,7 +278,7 @@ export class ClusterPool implements AsyncDisposable {
     items: MapItems<Parameters<F>[0]>,
     options: ClusterImapOptions = {},
   ): AsyncIterableIterator<TaskResult<F>> {
-    return this.#imap(fn, items, options, true, "run ClusterPool.imap");
+    return this.#engine.imap(fn, items, options, true, "run ClusterPool.imap");
   }
 
   /**
@@ -407,7 +310,7 @@ export class ClusterPool implements AsyncDisposable {
     items: MapItems<Parameters<F>[0]>,
     options: ClusterImapOptions = {},
   ): AsyncIterableIterator<TaskResult<F>> {
-    return this.#imap(
+    return this.#engine.imap(
       fn,
       items,
       options,
@@ -438,39 +341,14 @@ export class ClusterPool implements AsyncDisposable {
    * ```
    */
   async deadLetters(options: { count?: number } = {}): Promise<DeadLetter[]> {
-    const count = options.count ?? 100;
-    const rows = await this.#conn.redis.xrangeBuffer(
-      this.#keys.dead,
-      "-",
-      "+",
-      "COUNT",
-      count,
-    ) as [Buffer, Buffer[]][];
-    return rows.map(([id, fields]) => {
-      const map = fieldMap(fields);
-      const text = (key: string) => map.get(key)?.toString() ?? "";
-      const bytes = (key: string) => {
-        const value = map.get(key);
-        return value === undefined ? undefined : unpack(value);
-      };
-      return {
-        streamId: id.toString(),
-        caller: text("c"),
-        fn: text("f"),
-        taskId: Number(text("i")),
-        attempts: Number(text("a")),
-        node: text("n"),
-        args: (bytes("args") ?? []) as unknown[],
-        error: bytes("e"),
-      };
-    });
+    return await this.#engine.deadLetters(options);
   }
 
   /**
    * Stops taking new work; submitted work goes on (Python's `close`).
    */
   close(): void {
-    if (this.#state === "open") this.#state = "closing";
+    this.#engine.close();
   }
 
   /**
@@ -481,13 +359,7 @@ export class ClusterPool implements AsyncDisposable {
    * @throws {Error} when the pool is still open.
    */
   async join(): Promise<void> {
-    if (this.#state === "open") {
-      throw new Error(
-        "Cannot join ClusterPool as it is open; call close() first",
-      );
-    }
-    await this.#ledger.idle();
-    await this.#end();
+    await this.#engine.join();
   }
 
   /**
@@ -498,99 +370,12 @@ export class ClusterPool implements AsyncDisposable {
    * @returns Once everything is closed.
    */
   async terminate(): Promise<void> {
-    this.#state = "closing";
-    const error = new PoolClosedError(
-      "Cannot finish the task as the ClusterPool was terminated",
-    );
-    this.#ledger.failAll(error);
-    await this.#end();
+    await this.#engine.terminate();
   }
 
   /** `close()` and `join()`, for `await using`. */
   async [Symbol.asyncDispose](): Promise<void> {
     this.close();
     await this.join();
-  }
-
-  #end(): Promise<void> {
-    this.#ended ??= (async () => {
-      this.#state = "ended";
-      await this.#reader.stop();
-      this.#ledger.closed = true;
-      await this.#conn.redis.del(
-        this.#keys.results(this.#caller),
-        this.#keys.marker(this.#caller),
-      ).catch(() => {});
-      await this.#blocking.close();
-      await closeRedis(this.#conn.redis);
-    })();
-    return this.#ended;
-  }
-
-  #submit(
-    fn: FnRef,
-    args: unknown[][],
-    settle: Chunk["settle"],
-    what: string,
-  ): Chunk {
-    if (this.#state !== "open") {
-      throw new PoolClosedError(`Cannot ${what} as the pool is closed`);
-    }
-    return this.#ledger.submit(fn, args, settle);
-  }
-
-  #onDataLoss(): void {
-    this.#reader.resetCursor();
-    ensureGroup(this.#conn.redis, this.#keys.tasks).catch(() => {})
-      .then(() => this.#ledger.resubmit());
-  }
-
-  #map(
-    fn: TaskFunction | string,
-    items: MapItems<unknown>,
-    options: ClusterMapOptions,
-    star: boolean,
-    what: string,
-  ): Promise<unknown[]> {
-    return runMap(
-      {
-        submit: (ref, args, settle) => this.#submit(ref, args, settle, what),
-        cancel: (chunk) => this.#ledger.cancel(chunk),
-      },
-      fn,
-      items,
-      options,
-      star,
-      what,
-    );
-  }
-
-  #imap<R>(
-    fn: TaskFunction | string,
-    items: MapItems<unknown>,
-    options: ClusterImapOptions,
-    ordered: boolean,
-    what: string,
-  ): AsyncIterableIterator<R> {
-    const ref = toFnRef(fn, what);
-    checkIterable(items, what);
-    const chunksize = checkCount(options.chunksize, what, "chunksize") ?? 1;
-    const maxInFlight = checkCount(options.maxInFlight, what, "maxInFlight") ??
-      1000;
-    if (this.#state !== "open") {
-      throw new PoolClosedError(`Cannot ${what} as the pool is closed`);
-    }
-    const host: ImapHost = {
-      submit: (args, settle) => this.#submit(ref, args, settle, what),
-      cancel: (chunk: ChunkHandle) => this.#ledger.cancel(chunk as Chunk),
-    };
-    return new ImapIterator<R>(host, items, {
-      ordered,
-      star: false,
-      chunksize,
-      maxInFlight: Math.max(maxInFlight, chunksize),
-      signal: options.signal,
-      onProgress: options.onProgress,
-    });
   }
 }
