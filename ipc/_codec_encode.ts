@@ -8,7 +8,7 @@
  * @module
  */
 import { describe, isShareable } from "../sync/_shareable.ts";
-import { serializeError } from "./_transfer.ts";
+import { holdsSharedMemory, serializeError } from "./_transfer.ts";
 import {
   MAX_DEPTH,
   T_ARRAY,
@@ -32,7 +32,6 @@ import {
 } from "./_codec_format.ts";
 import {
   EncodeFailure,
-  holdsSharedMemory,
   INDEX,
   KEY,
   MAP_KEY,

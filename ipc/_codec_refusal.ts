@@ -12,24 +12,6 @@
 import { isShareable } from "../sync/_shareable.ts";
 import { describeValue, hasMethods, keySeg } from "./_unclonable.ts";
 
-/**
- * Whether plain description data holds shared memory anywhere inside it (a
- * `SharedArrayBuffer` or a view of one), so that it cannot be bytes.
- */
-export function holdsSharedMemory(data: unknown, depth = 0): boolean {
-  if (typeof data !== "object" || data === null) return false;
-  if (data instanceof SharedArrayBuffer) return true;
-  if (ArrayBuffer.isView(data)) {
-    return data.buffer instanceof SharedArrayBuffer;
-  }
-  if (depth > 32) return true; // not plain description data: refuse
-  const items = Array.isArray(data) ? data : Object.values(data);
-  for (const item of items) {
-    if (holdsSharedMemory(item, depth + 1)) return true;
-  }
-  return false;
-}
-
 /** How a container reached a part, for the failure's path. */
 export const INDEX = 0;
 export const KEY = 1;

@@ -219,6 +219,15 @@ function managerMethodFor(kind: string): string {
   return name.charAt(0).toLowerCase() + name.slice(1);
 }
 
+/**
+ * Whether `value` (a shareable's description data) holds shared memory or a
+ * port anywhere inside it, so that it can cross neither a process boundary
+ * nor a byte stream.
+ */
+export function holdsSharedMemory(value: unknown): boolean {
+  return containsShared(value, new Set());
+}
+
 function containsShared(value: unknown, seen: Set<object>): boolean {
   if (typeof value !== "object" || value === null) return false;
   if (seen.has(value)) return false;
