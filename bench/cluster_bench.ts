@@ -14,6 +14,7 @@ import { Redis } from "ioredis";
 import { ClusterPool } from "../cluster/mod.ts";
 import { Pool } from "../pool/mod.ts";
 import { square } from "../tests/fixtures/cluster_tasks.ts";
+import { REDIS_SERVER, RedisServer } from "../tests/cluster/_redis_server.ts";
 
 const MAP_ITEMS = 2_000;
 const ENTRY_ITEMS = 500;
@@ -23,58 +24,16 @@ const WARMUP = 3;
 const tasks = new URL("../tests/fixtures/cluster_tasks.ts", import.meta.url);
 const worker = new URL("../cluster/worker.ts", import.meta.url);
 
-function hasRedis(): boolean {
-  try {
-    return new Deno.Command("redis-server", {
-      args: ["--version"],
-      stdout: "null",
-      stderr: "null",
-    })
-      .outputSync().success;
-  } catch {
-    return false;
-  }
-}
-
 const children: Deno.ChildProcess[] = [];
+let redis: RedisServer | undefined;
 globalThis.addEventListener("unload", () => {
+  void redis?.stop(); // kills at once; the exit does not wait for it
   for (const child of children) {
     try {
       child.kill("SIGKILL");
     } catch { /* gone */ }
   }
 });
-
-async function startRedis(): Promise<string> {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  children.push(
-    new Deno.Command("redis-server", {
-      args: [
-        "--port",
-        String(port),
-        "--bind",
-        "127.0.0.1",
-        "--save",
-        "",
-        "--appendonly",
-        "no",
-      ],
-      stdout: "null",
-      stderr: "null",
-    }).spawn(),
-  );
-  for (let i = 0; i < 500; i++) {
-    try {
-      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-      return `redis://127.0.0.1:${port}`;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
-  throw new Error("redis-server did not start");
-}
 
 async function startNode(url: string, name: string): Promise<void> {
   const child = new Deno.Command(Deno.execPath(), {
@@ -107,10 +66,11 @@ async function startNode(url: string, name: string): Promise<void> {
   })();
 }
 
-if (!hasRedis()) {
+if (REDIS_SERVER === undefined) {
   console.log("NOTICE: cluster benchmarks skipped: no redis-server found");
 } else {
-  const url = await startRedis();
+  redis = await RedisServer.start();
+  const url = redis.url;
   const starts: Promise<void>[] = [];
   for (const [name, count] of [["n1", 1], ["n2", 2], ["n3", 3]] as const) {
     for (let i = 0; i < count; i++) starts.push(startNode(url, name));
