@@ -1,5 +1,6 @@
 // Shared plumbing of the raw-platform baselines: start a bare worker, send a
 // message and await the reply, parse flags, print the result line.
+export { flags, report } from "../_protocol.ts";
 export const workerUrl: URL = new URL("./_worker.ts", import.meta.url);
 
 /** A bare Web Worker with a promise-returning round trip. */
@@ -23,21 +24,4 @@ export class RawWorker {
   close(): void {
     this.worker.terminate();
   }
-}
-
-/** Parses `--key=value` flags, with numeric defaults. */
-export function flags<T extends Record<string, number>>(defaults: T): T {
-  const out: Record<string, number> = { ...defaults };
-  for (const arg of Deno.args) {
-    const match = /^--([^=]+)=(.*)$/.exec(arg);
-    if (match?.[1] !== undefined && match[1] in out) {
-      out[match[1]] = Number(match[2]);
-    }
-  }
-  return out as T;
-}
-
-/** Prints the one line the driver reads. */
-export function report(metrics: Record<string, number>): void {
-  console.log(`RESULT ${JSON.stringify(metrics)}`);
 }
