@@ -22,6 +22,17 @@ export interface PoolConfig extends Omit<DispatcherOptions, "onSettle"> {
   crossProcess: boolean;
 }
 
+/** Throws the `TypeError` every numeric option gives for a non-number. */
+function checkNumber(what: string, value: unknown): asserts value is number {
+  if (typeof value !== "number") {
+    throw new TypeError(
+      `Cannot create Pool as ${what} must be a number: received ${
+        quote(value)
+      }`,
+    );
+  }
+}
+
 export function count(
   what: string,
   value: unknown,
@@ -30,13 +41,7 @@ export function count(
   allowInfinity: boolean,
 ): number {
   if (value === undefined) return fallback;
-  if (typeof value !== "number") {
-    throw new TypeError(
-      `Cannot create Pool as ${what} must be a number: received ${
-        quote(value)
-      }`,
-    );
-  }
+  checkNumber(what, value);
   if (
     !(allowInfinity && value === Infinity) &&
     (!Number.isInteger(value) || value < min)
@@ -56,13 +61,7 @@ export function duration(
   fallback: number,
 ): number {
   if (value === undefined) return fallback;
-  if (typeof value !== "number") {
-    throw new TypeError(
-      `Cannot create Pool as ${what} must be a number: received ${
-        quote(value)
-      }`,
-    );
-  }
+  checkNumber(what, value);
   if (Number.isNaN(value) || value <= 0) {
     throw new RangeError(
       `Cannot create Pool as ${what} must be a positive number of ms: received ${
