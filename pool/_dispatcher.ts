@@ -26,6 +26,9 @@
  *   the queued tasks fail with the cause.
  * - Workers do not keep the process alive while no task is outstanding.
  *
+ * Spawning, exits, retirement and start back-off are `WorkerRoster`'s
+ * (`_worker_roster.ts`); this file dispatches and settles tasks.
+ *
  * @module
  */
 import {
@@ -33,27 +36,22 @@ import {
   type ErrorRecord,
   fromTransferable,
 } from "../ipc/_transfer.ts";
-import { nextChildName } from "./_boot_state.ts";
-import { Child } from "./_child.ts";
-import { exitError } from "./_exit_error.ts";
+import type { Child } from "./_child.ts";
 import type { FnTable } from "./_fn_table.ts";
-import { PoolSlot } from "./_pool_slot.ts";
+import type { PoolSlot } from "./_pool_slot.ts";
 import { StatsRecorder } from "./_pool_stats.ts";
-import { StartBackoff } from "./_start_backoff.ts";
 import { TaskQueue } from "./_task_queue.ts";
 import { armWatchdog, clearSlotTimers, IdleReaper } from "./_worker_timers.ts";
+import { WorkerRoster } from "./_worker_roster.ts";
 import type { PoolTask, TaskGroup } from "./_pool_task.ts";
 import {
   ABORTED,
   type ChildMessage,
-  CURRENT,
   FAILED,
   type FnDef,
   OK,
   RESULT_WORDS,
-  RUNNING_SYNC,
   since,
-  STATE,
   TASK_WORDS,
   THREW,
   TIMED_OUT,
@@ -64,8 +62,6 @@ import type { Permissions } from "./permissions.ts";
 
 /** Most tasks in flight per worker. */
 const WINDOW = 64;
-/** How long a retired worker may take to exit before it is terminated. */
-const GRACE_MS = 1000;
 
 /** How the dispatcher runs its workers. */
 export interface DispatcherOptions {
@@ -84,40 +80,48 @@ export interface DispatcherOptions {
   onSettle: () => void;
 }
 
-interface Stuck {
-  control: Int32Array;
-  seq: number;
-}
-
 /** See the module note. */
 export class Dispatcher {
   readonly stats = new StatsRecorder();
   readonly #o: DispatcherOptions;
   readonly #queue = new TaskQueue();
-  readonly #slots = new Set<PoolSlot>();
+  readonly #workers: WorkerRoster;
+  readonly #slots: Set<PoolSlot>;
   #state: "running" | "closing" | "terminated" = "running";
   #outstanding = 0;
   #scheduled = false;
   #refd = false;
-  #replacements = 0;
-  readonly #starts = new StartBackoff();
   readonly #idle: IdleReaper;
-  #stuck: Stuck[] = [];
   #holds = 0;
   #ended: Promise<void>;
   #resolveEnded!: () => void;
 
   constructor(options: DispatcherOptions) {
     this.#o = options;
+    this.#workers = new WorkerRoster(options, {
+      state: () => this.#state,
+      refd: () => this.#refd,
+      onMessage: (slot, message) => this.#onMessage(slot, message),
+      settle: (task, ok, value) => this.#settle(task, ok, value),
+      requeue: (tasks) => this.#requeue(tasks),
+      failQueued: (error) => {
+        for (const task of this.#queue.drain()) {
+          this.#settle(task, false, error);
+        }
+      },
+      schedule: () => this.#schedule(),
+      checkEnded: () => this.#checkEnded(),
+    }, this.stats);
+    this.#slots = this.#workers.slots;
     this.#idle = new IdleReaper({
       idleTimeout: options.idleTimeout,
       minProcesses: options.minProcesses,
       slots: this.#slots,
       running: () => this.#state === "running",
-      retire: (slot) => this.#retire(slot, false),
+      retire: (slot) => this.#workers.retire(slot, false),
     });
     this.#ended = new Promise((resolve) => this.#resolveEnded = resolve);
-    for (let i = 0; i < options.minProcesses; i++) this.#spawn();
+    for (let i = 0; i < options.minProcesses; i++) this.#workers.spawn();
   }
 
   /** `"running"`, `"closing"` (after `close()`) or `"terminated"`. */
@@ -149,11 +153,7 @@ export class Dispatcher {
 
   /** Workers that were terminated inside synchronous code and are still in it. */
   get stuck(): number {
-    this.#stuck = this.#stuck.filter(({ control, seq }) =>
-      Atomics.load(control, STATE) === RUNNING_SYNC &&
-      Atomics.load(control, CURRENT) === seq
-    );
-    return this.#stuck.length;
+    return this.#workers.stuck;
   }
 
   /** The children of the live workers. */
@@ -163,7 +163,7 @@ export class Dispatcher {
 
   /** Queues a task (the caller checked the pool is open). */
   submit(task: PoolTask): void {
-    this.#starts.retry();
+    this.#workers.starts.retry();
     this.#queue.push(task);
     task.group?.tasks.add(task);
     if (this.#outstanding++ === 0 && !this.#refd) this.#ref(true);
@@ -185,7 +185,7 @@ export class Dispatcher {
           // never started there
         } else if (retireRunning && slot.current().seq === task.seq) {
           slot.child.abort(task.seq, ABORTED);
-          this.#retire(slot, true);
+          this.#workers.retire(slot, true);
         }
       }
       this.#settle(task, false, reason);
@@ -215,7 +215,7 @@ export class Dispatcher {
     this.#state = "closing";
     this.#idle.clear();
     // Nothing waits for a respawn.
-    if (this.#queue.length === 0) this.#starts.cancel();
+    if (this.#queue.length === 0) this.#workers.starts.cancel();
     this.#schedule();
     this.#checkEnded();
   }
@@ -225,7 +225,7 @@ export class Dispatcher {
     if (this.#state === "terminated") return;
     this.#state = "terminated";
     this.#idle.clear();
-    this.#starts.cancel();
+    this.#workers.starts.cancel();
     const error = new PoolClosedError(
       "Cannot finish the task as the pool was terminated",
     );
@@ -236,11 +236,7 @@ export class Dispatcher {
       }
       slot.inflight.clear();
       clearSlotTimers(slot);
-      if (slot.inSyncCode()) {
-        const { seq } = slot.current();
-        this.#stuck.push({ control: slot.child.control, seq });
-      }
-      slot.child.terminate();
+      this.#workers.kill(slot);
     }
     this.#checkEnded();
   }
@@ -264,7 +260,7 @@ export class Dispatcher {
     if (this.#state === "terminated") return;
     if (this.#outstanding === 0 && this.#refd) this.#ref(false);
     this.#queue.compact();
-    this.#ensureWorkers();
+    this.#workers.ensure(this.#queue.length);
     const { maxTasksPerChild } = this.#o;
     const open: PoolSlot[] = [];
     for (const slot of this.#slots) {
@@ -285,7 +281,7 @@ export class Dispatcher {
     this.#steal();
     if (this.#state === "closing" && this.#holds === 0) {
       for (const slot of this.#slots) {
-        if (slot.inflight.size === 0) this.#retire(slot, false);
+        if (slot.inflight.size === 0) this.#workers.retire(slot, false);
       }
     }
   }
@@ -362,58 +358,14 @@ export class Dispatcher {
   }
 
   // -------------------------------------------------------------------------
-  // Workers
-
-  #ensureWorkers(): void {
-    if (this.#state === "terminated" || this.#starts.holding) return;
-    let live = 0;
-    let busy = 0;
-    for (const slot of this.#slots) {
-      if (slot.retiring) continue;
-      live++;
-      if (slot.inflight.size > 0) busy++;
-    }
-    const queued = this.#queue.length;
-    const floor = this.#state === "running" ? this.#o.minProcesses : 0;
-    const want = Math.min(this.#o.processes, Math.max(floor, queued + busy));
-    for (; live < want; live++) this.#spawn();
-  }
-
-  #spawn(): void {
-    const o = this.#o;
-    const child = new Child({
-      name: nextChildName("PoolWorker"),
-      daemon: true,
-      backend: o.backend,
-      module: o.module,
-      permissions: o.permissions,
-      memoryLimitMb: o.memoryLimitMb,
-      mode: "pool",
-      fns: o.fns,
-    });
-    const slot = new PoolSlot(child);
-    child.onMessage = (message) => this.#onMessage(slot, message);
-    child.onExit = (code) => this.#onExit(slot, code);
-    try {
-      child.start(o.initializer);
-    } catch (error) {
-      this.#startFailed(error);
-      return;
-    }
-    this.#slots.add(slot);
-    if (this.#refd) child.ref(true);
-    if (this.#replacements > 0) {
-      this.#replacements--;
-      this.stats.respawns++;
-    }
-  }
+  // Worker messages
 
   #onMessage(slot: PoolSlot, message: ChildMessage): void {
     if (message.t === "results") {
       this.#results(slot, message.batch);
     } else if (message.t === "ready") {
       slot.ready = true;
-      this.#starts.ready();
+      this.#workers.starts.ready();
     }
   }
 
@@ -451,77 +403,11 @@ export class Dispatcher {
     }
     if (slot.inflight.size === 0) {
       slot.idleSince = performance.now();
-      if (slot.counter >= this.#o.maxTasksPerChild) this.#retire(slot, true);
-      else this.#idle.arm();
+      if (slot.counter >= this.#o.maxTasksPerChild) {
+        this.#workers.retire(slot, true);
+      } else this.#idle.arm();
     }
     this.#schedule();
-  }
-
-  #onExit(slot: PoolSlot, code: number): void {
-    this.#slots.delete(slot);
-    clearSlotTimers(slot);
-    const back: PoolTask[] = [];
-    for (const task of slot.inflight.values()) {
-      if (task.done) continue;
-      if (slot.started(task)) {
-        this.#settle(task, false, exitError(slot, task, code));
-      } else {
-        slot.takeBackOne(task);
-        back.push(task);
-      }
-    }
-    slot.inflight.clear();
-    this.#requeue(back);
-    const child = slot.child;
-    const record = child.exitError;
-    const phase = child.exitPhase;
-    if (
-      !slot.ready && this.#state !== "terminated" && record !== null &&
-      (phase === "import" || phase === "resolve" || phase === "entry")
-    ) {
-      const cause = deserializeError(record);
-      this.#startFailed(phase === "resolve" ? cause : new RemoteError(cause));
-    } else if (!slot.retiring && this.#state !== "terminated") {
-      this.#replacements++;
-    }
-    this.#checkEnded();
-    this.#schedule();
-  }
-
-  /** Tells `slot` to finish and exit; takes its unstarted tasks back. */
-  #retire(slot: PoolSlot, replace: boolean): void {
-    if (slot.retiring || slot.child.exitCode !== null) return;
-    slot.retiring = true;
-    if (replace && this.#state === "running") this.#replacements++;
-    this.#requeue(slot.takeBack());
-    slot.child.send({ t: "retire" });
-    if (slot.watchdog !== undefined) clearTimeout(slot.watchdog);
-    slot.watchdog = undefined;
-    slot.grace = setTimeout(() => {
-      slot.grace = undefined;
-      if (slot.child.exitCode !== null) return;
-      if (slot.inSyncCode()) {
-        const { seq } = slot.current();
-        this.#stuck.push({ control: slot.child.control, seq });
-      }
-      slot.child.terminate();
-    }, GRACE_MS);
-    this.#schedule();
-  }
-
-  #startFailed(error: unknown): void {
-    if (this.#state === "terminated") return;
-    let anyReady = false;
-    for (const slot of this.#slots) {
-      if (slot.ready && slot.open) anyReady = true;
-    }
-    const failure = this.#starts.failed(error, anyReady, () => {
-      this.#schedule();
-      this.#checkEnded(); // a closed pool may have been waiting for it
-    });
-    if (failure === undefined) return;
-    for (const task of this.#queue.drain()) this.#settle(task, false, failure);
-    this.#checkEnded();
   }
 
   // -------------------------------------------------------------------------
@@ -542,7 +428,7 @@ export class Dispatcher {
           ),
         );
       }
-      this.#retire(slot, true);
+      this.#workers.retire(slot, true);
     });
   }
 
@@ -575,7 +461,7 @@ export class Dispatcher {
     if (this.#slots.size > 0) return;
     if (this.#state === "closing" && this.#queue.length > 0) return;
     if (this.#state === "closing" && this.#holds > 0) return;
-    if (this.#starts.waiting) return;
+    if (this.#workers.starts.waiting) return;
     this.#resolveEnded();
   }
 }

@@ -1,0 +1,206 @@
+/**
+ * The lifecycle of a `Dispatcher`'s workers, from spawn to exit: spawning
+ * (with start-failure back-off), reacting to an exit (the task it had
+ * started fails with `WorkerExitError`, the unstarted ones go back to the
+ * queue), retiring (told to finish and exit; terminated after `GRACE_MS`),
+ * the replacements owed, and the workers left stuck in synchronous code.
+ * Task dispatch and settling stay in the dispatcher, reached through
+ * `RosterHost`.
+ *
+ * @module
+ */
+import { deserializeError } from "../ipc/_transfer.ts";
+import { nextChildName } from "./_boot_state.ts";
+import { Child } from "./_child.ts";
+import type { DispatcherOptions } from "./_dispatcher.ts";
+import { exitError } from "./_exit_error.ts";
+import { PoolSlot } from "./_pool_slot.ts";
+import type { StatsRecorder } from "./_pool_stats.ts";
+import type { PoolTask } from "./_pool_task.ts";
+import {
+  type ChildMessage,
+  CURRENT,
+  RUNNING_SYNC,
+  STATE,
+} from "./_protocol.ts";
+import { StartBackoff } from "./_start_backoff.ts";
+import { clearSlotTimers } from "./_worker_timers.ts";
+import { RemoteError } from "./errors.ts";
+
+/** How long a retired worker may take to exit before it is terminated. */
+const GRACE_MS = 1000;
+
+/** What the roster needs from the dispatcher it serves. */
+export interface RosterHost {
+  /** The pool's state. */
+  state(): "running" | "closing" | "terminated";
+  /** Whether workers should keep the process alive. */
+  refd(): boolean;
+  /** A message from a worker other than its exit. */
+  onMessage(slot: PoolSlot, message: ChildMessage): void;
+  settle(task: PoolTask, ok: boolean, value: unknown): void;
+  /** Puts tasks back at the front of the queue. */
+  requeue(tasks: PoolTask[]): void;
+  /** Fails every queued task with `error`. */
+  failQueued(error: unknown): void;
+  schedule(): void;
+  checkEnded(): void;
+}
+
+interface Stuck {
+  control: Int32Array;
+  seq: number;
+}
+
+/** See the module note. */
+export class WorkerRoster {
+  /** Live workers (including ones being retired). */
+  readonly slots = new Set<PoolSlot>();
+  /** The back-off between failed starts. */
+  readonly starts = new StartBackoff();
+  readonly #o: DispatcherOptions;
+  readonly #host: RosterHost;
+  readonly #stats: StatsRecorder;
+  #replacements = 0;
+  #stuck: Stuck[] = [];
+
+  constructor(
+    options: DispatcherOptions,
+    host: RosterHost,
+    stats: StatsRecorder,
+  ) {
+    this.#o = options;
+    this.#host = host;
+    this.#stats = stats;
+  }
+
+  /** Workers that were terminated inside synchronous code and are still in it. */
+  get stuck(): number {
+    this.#stuck = this.#stuck.filter(({ control, seq }) =>
+      Atomics.load(control, STATE) === RUNNING_SYNC &&
+      Atomics.load(control, CURRENT) === seq
+    );
+    return this.#stuck.length;
+  }
+
+  /** Spawns workers up to what `queued` tasks and the busy ones need. */
+  ensure(queued: number): void {
+    const state = this.#host.state();
+    if (state === "terminated" || this.starts.holding) return;
+    let live = 0;
+    let busy = 0;
+    for (const slot of this.slots) {
+      if (slot.retiring) continue;
+      live++;
+      if (slot.inflight.size > 0) busy++;
+    }
+    const floor = state === "running" ? this.#o.minProcesses : 0;
+    const want = Math.min(this.#o.processes, Math.max(floor, queued + busy));
+    for (; live < want; live++) this.spawn();
+  }
+
+  /** Starts one worker. */
+  spawn(): void {
+    const o = this.#o;
+    const child = new Child({
+      name: nextChildName("PoolWorker"),
+      daemon: true,
+      backend: o.backend,
+      module: o.module,
+      permissions: o.permissions,
+      memoryLimitMb: o.memoryLimitMb,
+      mode: "pool",
+      fns: o.fns,
+    });
+    const slot = new PoolSlot(child);
+    child.onMessage = (message) => this.#host.onMessage(slot, message);
+    child.onExit = (code) => this.#onExit(slot, code);
+    try {
+      child.start(o.initializer);
+    } catch (error) {
+      this.startFailed(error);
+      return;
+    }
+    this.slots.add(slot);
+    if (this.#host.refd()) child.ref(true);
+    if (this.#replacements > 0) {
+      this.#replacements--;
+      this.#stats.respawns++;
+    }
+  }
+
+  #onExit(slot: PoolSlot, code: number): void {
+    const host = this.#host;
+    this.slots.delete(slot);
+    clearSlotTimers(slot);
+    const back: PoolTask[] = [];
+    for (const task of slot.inflight.values()) {
+      if (task.done) continue;
+      if (slot.started(task)) {
+        host.settle(task, false, exitError(slot, task, code));
+      } else {
+        slot.takeBackOne(task);
+        back.push(task);
+      }
+    }
+    slot.inflight.clear();
+    host.requeue(back);
+    const child = slot.child;
+    const record = child.exitError;
+    const phase = child.exitPhase;
+    if (
+      !slot.ready && host.state() !== "terminated" && record !== null &&
+      (phase === "import" || phase === "resolve" || phase === "entry")
+    ) {
+      const cause = deserializeError(record);
+      this.startFailed(phase === "resolve" ? cause : new RemoteError(cause));
+    } else if (!slot.retiring && host.state() !== "terminated") {
+      this.#replacements++;
+    }
+    host.checkEnded();
+    host.schedule();
+  }
+
+  /** Tells `slot` to finish and exit; takes its unstarted tasks back. */
+  retire(slot: PoolSlot, replace: boolean): void {
+    if (slot.retiring || slot.child.exitCode !== null) return;
+    slot.retiring = true;
+    if (replace && this.#host.state() === "running") this.#replacements++;
+    this.#host.requeue(slot.takeBack());
+    slot.child.send({ t: "retire" });
+    if (slot.watchdog !== undefined) clearTimeout(slot.watchdog);
+    slot.watchdog = undefined;
+    slot.grace = setTimeout(() => {
+      slot.grace = undefined;
+      if (slot.child.exitCode !== null) return;
+      this.kill(slot);
+    }, GRACE_MS);
+    this.#host.schedule();
+  }
+
+  /** Terminates `slot`'s worker, listing it as stuck if in synchronous code. */
+  kill(slot: PoolSlot): void {
+    if (slot.inSyncCode()) {
+      const { seq } = slot.current();
+      this.#stuck.push({ control: slot.child.control, seq });
+    }
+    slot.child.terminate();
+  }
+
+  /** A worker failed to start: retry with back-off or fail the queue. */
+  startFailed(error: unknown): void {
+    const host = this.#host;
+    if (host.state() === "terminated") return;
+    let anyReady = false;
+    for (const slot of this.slots) {
+      if (slot.ready && slot.open) anyReady = true;
+    }
+    const failure = this.starts.failed(error, anyReady, () => {
+      host.schedule();
+      host.checkEnded(); // a closed pool may have been waiting for it
+    });
+    if (failure === undefined) return;
+    host.failQueued(failure);
+    host.checkEnded();
+  }
+}
