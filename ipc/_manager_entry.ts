@@ -22,6 +22,7 @@
 import { joinAgentTable } from "../sync/_agent.ts";
 import { ManagerServer, type ServerConfig } from "./_manager_server.ts";
 import { markGone } from "./_local_beacon.ts";
+import { readLine } from "./_line_reader.ts";
 import { serializeError } from "./_transfer.ts";
 
 interface WorkerScope {
@@ -92,22 +93,6 @@ function runInWorker(scope: WorkerScope): void {
     scope.postMessage({ type: "stopped" });
     scope.close();
   };
-}
-
-async function readLine(stream: ReadableStream<Uint8Array>): Promise<string> {
-  const reader = stream.getReader();
-  const decoder = new TextDecoder();
-  let text = "";
-  try {
-    while (!text.includes("\n")) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      text += decoder.decode(value, { stream: true });
-    }
-  } finally {
-    reader.releaseLock();
-  }
-  return text.split("\n")[0]!;
 }
 
 async function runInSubprocess(): Promise<void> {

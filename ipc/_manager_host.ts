@@ -16,6 +16,7 @@
 import { agentTable } from "../sync/_agent.ts";
 import type { Address } from "./_socket_endpoint.ts";
 import { createBeacon, isGone, markGone } from "./_local_beacon.ts";
+import { readLine } from "./_line_reader.ts";
 import type { ServerConfig } from "./_manager_server.ts";
 import { deserializeError, type ErrorRecord } from "./_transfer.ts";
 
@@ -101,22 +102,6 @@ function base64(bytes: Uint8Array): string {
   let text = "";
   for (const b of bytes) text += String.fromCharCode(b);
   return btoa(text);
-}
-
-async function readLine(stream: ReadableStream<Uint8Array>): Promise<string> {
-  const reader = stream.getReader();
-  const decoder = new TextDecoder();
-  let text = "";
-  try {
-    while (!text.includes("\n")) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      text += decoder.decode(value, { stream: true });
-    }
-  } finally {
-    reader.releaseLock();
-  }
-  return text.split("\n")[0]!;
 }
 
 /** Starts the server in a `deno run` subprocess (needs `--allow-run`). */
