@@ -4,7 +4,8 @@
  * @module
  */
 import { BaseProxy, type ProxyWaitOptions } from "./base_proxy.ts";
-import { guardOf, invoke } from "./_proxy_reference.ts";
+import { invoke } from "./_proxy_reference.ts";
+import { acquireGuard, tryAcquireGuard } from "./_proxy_acquire.ts";
 import type { ProxyGuard } from "./lock_proxy.ts";
 
 /**
@@ -37,8 +38,7 @@ export class ConditionProxy extends BaseProxy {
    * @throws {DOMException} `TimeoutError` when `timeout` passes first.
    */
   async acquire(options: ProxyWaitOptions = {}): Promise<ProxyGuard> {
-    await invoke(this, "acquire", [{ timeout: options.timeout }], options);
-    return guardOf(this);
+    return await acquireGuard(this, options);
   }
 
   /**
@@ -47,7 +47,7 @@ export class ConditionProxy extends BaseProxy {
    * @returns A guard, or `undefined`.
    */
   async tryAcquire(): Promise<ProxyGuard | undefined> {
-    return await invoke(this, "tryAcquire", []) ? guardOf(this) : undefined;
+    return await tryAcquireGuard(this);
   }
 
   /**

@@ -4,7 +4,8 @@
  * @module
  */
 import { BaseProxy, type ProxyWaitOptions } from "./base_proxy.ts";
-import { guardOf, invoke } from "./_proxy_reference.ts";
+import { invoke } from "./_proxy_reference.ts";
+import { acquireGuard, tryAcquireGuard } from "./_proxy_acquire.ts";
 
 /**
  * Proof of one acquisition of a Manager lock or semaphore. `await using`
@@ -48,8 +49,7 @@ export class LockProxy extends BaseProxy {
    * @throws {DOMException} `TimeoutError` when `timeout` passes first.
    */
   async acquire(options: ProxyWaitOptions = {}): Promise<ProxyGuard> {
-    await invoke(this, "acquire", [{ timeout: options.timeout }], options);
-    return guardOf(this);
+    return await acquireGuard(this, options);
   }
 
   /**
@@ -58,7 +58,7 @@ export class LockProxy extends BaseProxy {
    * @returns A guard, or `undefined` when it is held.
    */
   async tryAcquire(): Promise<ProxyGuard | undefined> {
-    return await invoke(this, "tryAcquire", []) ? guardOf(this) : undefined;
+    return await tryAcquireGuard(this);
   }
 
   /**

@@ -5,7 +5,8 @@
  * @module
  */
 import { BaseProxy, type ProxyWaitOptions } from "./base_proxy.ts";
-import { guardOf, invoke } from "./_proxy_reference.ts";
+import { invoke } from "./_proxy_reference.ts";
+import { acquireGuard, tryAcquireGuard } from "./_proxy_acquire.ts";
 import type { ProxyGuard } from "./lock_proxy.ts";
 
 /**
@@ -34,8 +35,7 @@ export class SemaphoreProxy extends BaseProxy {
    * @throws {DOMException} `TimeoutError` when `timeout` passes first.
    */
   async acquire(options: ProxyWaitOptions = {}): Promise<ProxyGuard> {
-    await invoke(this, "acquire", [{ timeout: options.timeout }], options);
-    return guardOf(this);
+    return await acquireGuard(this, options);
   }
 
   /**
@@ -44,7 +44,7 @@ export class SemaphoreProxy extends BaseProxy {
    * @returns A guard, or `undefined` when none is free.
    */
   async tryAcquire(): Promise<ProxyGuard | undefined> {
-    return await invoke(this, "tryAcquire", []) ? guardOf(this) : undefined;
+    return await tryAcquireGuard(this);
   }
 
   /**
