@@ -7,5 +7,10 @@
  * @module
  */
 export { encode, type Encoded, encodeScratch } from "./_codec_encode.ts";
-export { copyRange, decode, decodeRange } from "./_codec_decode.ts";
+export {
+  copyRange,
+  decode,
+  decodeRange,
+  decodeShared,
+} from "./_codec_decode.ts";
 export { MAX_DEPTH } from "./_codec_format.ts";

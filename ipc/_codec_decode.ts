@@ -7,7 +7,13 @@
  *
  * @module
  */
-import { readBoxed, readError, readShareable } from "./_codec_revivers.ts";
+import {
+  readBoxed,
+  readError,
+  readSab,
+  readSabView,
+  readShareable,
+} from "./_codec_revivers.ts";
 import {
   MAX_DEPTH,
   T_ARRAY,
@@ -25,6 +31,8 @@ import {
   T_OBJECT,
   T_REF,
   T_REGEXP,
+  T_SAB,
+  T_SAB_VIEW,
   T_SET,
   T_SHAREABLE,
   T_STR16,
@@ -64,6 +72,8 @@ class Decoder {
   refs: unknown[] = [];
   nrefs = 0;
   depth = 0;
+  /** SAB hub ids are allowed (a ring: same process). */
+  sabs = false;
 
   bad(what: string): never {
     throw new TypeError(
@@ -160,6 +170,10 @@ class Decoder {
         return readBoxed(this);
       case T_SHAREABLE:
         return readShareable(this);
+      case T_SAB:
+        return readSab(this);
+      case T_SAB_VIEW:
+        return readSabView(this);
       default:
         this.pos--;
         return this.bad(`tag 0x${t.toString(16)} unknown`);
@@ -349,9 +363,29 @@ export function decodeRange(
   start: number,
   end: number,
 ): unknown {
+  return run(buf, start, end, false);
+}
+
+/**
+ * `decodeRange` for a ring's message (it stays in this process): SAB hub
+ * ids are turned back into `SharedArrayBuffer`s (`_sab_hub.ts`).
+ *
+ * @throws {TypeError} as `decodeRange`, and when shared memory it names
+ * does not reach this thread.
+ */
+export function decodeShared(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+): unknown {
+  return run(buf, start, end, true);
+}
+
+function run(buf: Uint8Array, start: number, end: number, sabs: boolean) {
   const dec = decoding ? new Decoder() : decoder;
   decoding = true;
   try {
+    dec.sabs = sabs;
     dec.buf = buf;
     dec.pos = start;
     dec.end = end;

@@ -9,6 +9,7 @@
  */
 import { describe, isShareable } from "../sync/_shareable.ts";
 import { holdsSharedMemory, serializeError } from "./_transfer.ts";
+import { publishSab } from "./_sab_hub.ts";
 import {
   MAX_DEPTH,
   T_ARRAY,
@@ -23,6 +24,8 @@ import {
   T_OBJECT,
   T_REF,
   T_REGEXP,
+  T_SAB,
+  T_SAB_VIEW,
   T_SET,
   T_SHAREABLE,
   T_TRUE,
@@ -38,6 +41,7 @@ import {
   MAP_VALUE,
   refusal,
   SET_VALUE,
+  unlinked,
 } from "./_codec_refusal.ts";
 import { ByteWriter } from "./_codec_writer.ts";
 import { describeValue } from "./_unclonable.ts";
@@ -52,6 +56,8 @@ class Encoder extends ByteWriter {
   map: Map<object, number> | undefined;
   depth = 0;
   busy = false;
+  /** Shared memory goes as SAB hub ids (a ring: same process). */
+  sabs = false;
 
   /** Forgets the objects of the last message (and lets them be collected). */
   reset(): void {
@@ -62,6 +68,7 @@ class Encoder extends ByteWriter {
     }
     this.count = 0;
     this.map = undefined;
+    this.sabs = false;
   }
 
   value(v: unknown): void {
@@ -254,14 +261,18 @@ class Encoder extends ByteWriter {
       return this.value(o.valueOf());
     }
     if (isShareable(o)) {
-      // A shared object over no shared memory (a Manager proxy) travels as
-      // its description; one over shared memory is refused below.
+      // A shared object travels as its description, unless it holds shared
+      // memory and the bytes may leave the process: then it is refused.
       const { kind, data } = o[describe]();
-      if (!holdsSharedMemory(data)) {
+      if (this.sabs || !holdsSharedMemory(data)) {
         this.buf[this.pos++] = T_SHAREABLE;
         this.value(kind);
         return this.value(data);
       }
+    }
+    if (this.sabs && o instanceof SharedArrayBuffer) {
+      this.buf[this.pos++] = T_SAB;
+      return this.u32(this.sabId(o));
     }
     const refused = refusal(o, proto);
     if (refused !== undefined) throw refused;
@@ -269,8 +280,16 @@ class Encoder extends ByteWriter {
     this.props(o);
   }
 
+  /** The hub id of `o`, published if new. */
+  sabId(o: SharedArrayBuffer): number {
+    const id = publishSab(o);
+    if (id < 0) throw unlinked(o);
+    return id;
+  }
+
   view_(v: ArrayBufferView): void {
-    const refused = refusal(v, undefined);
+    const over = this.sabs && v.buffer instanceof SharedArrayBuffer;
+    const refused = over ? undefined : refusal(v, undefined);
     if (refused !== undefined) throw refused;
     let kind = -1;
     for (let k = 0; k < VIEWS.length; k++) {
@@ -278,6 +297,15 @@ class Encoder extends ByteWriter {
     }
     if (kind < 0) {
       throw new EncodeFailure("an unsupported view", describeValue(v));
+    }
+    if (over) {
+      const id = this.sabId(v.buffer as SharedArrayBuffer);
+      if (this.pos + 14 > this.buf.length) this.grow(14);
+      this.buf[this.pos++] = T_SAB_VIEW;
+      this.buf[this.pos++] = kind;
+      this.u32(id);
+      this.u32(v.byteOffset);
+      return this.u32(v.byteLength);
     }
     if (this.pos + 2 > this.buf.length) this.grow(2);
     this.buf[this.pos++] = T_VIEW;
@@ -301,18 +329,24 @@ const scratch: Encoded = { buf: shared.buf, length: 0 };
 /**
  * Encodes `value` into the codec's scratch buffer, valid until the next
  * call, and returns it (always the same object). `name` names the value in
- * error messages.
+ * error messages. With `sabs` (a ring: the bytes stay in this process),
+ * shared memory is written as SAB hub ids instead of being refused.
  *
  * @throws {TypeError} when a part cannot be encoded (the path is named).
  * @throws {RangeError} when the value is nested deeper than `MAX_DEPTH`.
  */
-export function encodeScratch(value: unknown, name = "value"): Encoded {
+export function encodeScratch(
+  value: unknown,
+  name = "value",
+  sabs = false,
+): Encoded {
   if (shared.busy) {
     // A reentrant call (a getter that sends) gets its own encoder.
-    const bytes = encode(value, name);
+    const bytes = encode(value, name, sabs);
     return { buf: bytes, length: bytes.length };
   }
   shared.busy = true;
+  shared.sabs = sabs;
   try {
     shared.value(value);
   } catch (e) {
@@ -328,9 +362,14 @@ export function encodeScratch(value: unknown, name = "value"): Encoded {
 }
 
 /** Encodes `value` into a fresh buffer; see `encodeScratch`. */
-export function encode(value: unknown, name = "value"): Uint8Array {
+export function encode(
+  value: unknown,
+  name = "value",
+  sabs = false,
+): Uint8Array {
   const enc = shared.busy ? new Encoder() : shared;
   enc.busy = true;
+  enc.sabs = sabs;
   try {
     enc.value(value);
     return enc.buf.slice(0, enc.pos);

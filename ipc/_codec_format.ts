@@ -10,10 +10,13 @@
  * properties), and class instances without methods (as plain objects, like
  * structured clone). Shared references and cycles come back as they left.
  * Functions, symbols, class instances with methods, `WeakMap`, `Promise`,
- * and anything over shared memory (a `SharedArrayBuffer`, a view of one, a
- * shareable object over shared memory) are a `TypeError` that names the
- * path of the part. A shareable over no shared memory (a Manager proxy)
- * travels as its description and is revived through the registry.
+ * and, on a byte stream that may leave the process (a socket, a
+ * subprocess), anything over shared memory (a `SharedArrayBuffer`, a view
+ * of one, a shareable object over shared memory) are a `TypeError` that
+ * names the path of the part. A shareable travels as its description and
+ * is revived through the registry; in a ring (`shared` encoding, same
+ * process) its `SharedArrayBuffer`s travel as ids of the SAB hub
+ * (`_sab_hub.ts`).
  *
  * Layout: one tag byte per value, then its body. Lengths are u32
  * little-endian. Fast paths: integers 0…127 and -32…-1 are one byte,
@@ -39,10 +42,12 @@
  * | 0xd2        | back reference (u32 index of an earlier object)          |
  * | 0xd3        | array hole                                               |
  * | 0xd4        | boxed primitive (the primitive follows)                  |
- * | 0xd5        | shared object without shared memory (kind, its data)     |
+ * | 0xd5        | shared object (kind, its data)                           |
+ * | 0xd6        | `SharedArrayBuffer` by hub id (u32), rings only          |
+ * | 0xd7        | view of one (kind byte, u32 id, offset, byte length)     |
  * | 0xe0–0xff   | integer -32…-1                                           |
  *
- * Every object (everything from 0xa0–0xbf, 0xc8–0xd1, 0xd4, 0xd5) takes the next
+ * Every object (everything from 0xa0–0xbf, 0xc8–0xd1, 0xd4–0xd7) takes the next
  * back-reference index when it starts. Decoding never runs code: no
  * constructor of user classes, no getters or setters (`__proto__` is an
  * ordinary own key); every length is checked against the bytes left before
@@ -80,10 +85,19 @@ export const T_REF = 0xd2;
 export const T_HOLE = 0xd3;
 export const T_BOXED = 0xd4;
 /**
- * A shareable whose description holds no shared memory (a Manager proxy: an
- * address, a key and an id), revived through the registry of `_kinds.ts`.
+ * A shareable (kind, then its description's data), revived through the
+ * registry of `_kinds.ts`. Without `shared` encoding only one over no shared
+ * memory (a Manager proxy: an address, a key and an id).
  */
 export const T_SHAREABLE = 0xd5;
+/**
+ * A `SharedArrayBuffer` by its id in the SAB hub (`_sab_hub.ts`): only in
+ * messages that stay in this process (rings), encoded and decoded with
+ * `shared` set.
+ */
+export const T_SAB = 0xd6;
+/** A view of a `SharedArrayBuffer`: kind byte, hub id, offset, length. */
+export const T_SAB_VIEW = 0xd7;
 
 /** A view constructor. */
 export type ViewCtor = new (

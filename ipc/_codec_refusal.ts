@@ -2,7 +2,9 @@
  * What the codec refuses to encode, and how it says so: functions,
  * symbols, class instances with methods, `WeakMap`/`WeakSet`/`WeakRef`,
  * promises, blobs, and shared memory (a `SharedArrayBuffer`, a view of one,
- * a shareable object), which cannot be written as bytes. The encoder throws
+ * a shareable object over one) in bytes that may leave the process (a
+ * socket, a subprocess) or that a worker no bootstrap linked to the SAB hub
+ * writes into a ring. The encoder throws
  * an `EncodeFailure`; each container it passes through on the way out adds
  * its step to the path, and the caller turns it into a `TypeError` such as
  * `Cannot send item.args[2] as it is a function: received function f`.
@@ -53,7 +55,7 @@ export class EncodeFailure {
 }
 
 const SHARED_HINT =
-  "pass it to the worker as a task or Process argument instead";
+  "shared memory cannot leave this process: use a Manager proxy instead";
 
 /**
  * Why object `o` (not plain, not one of the kinds the codec writes) cannot
@@ -84,6 +86,12 @@ export function refusal(
       `${describeValue(o)}; ${SHARED_HINT}`,
     );
   }
+  if (o instanceof MessagePort) {
+    return new EncodeFailure(
+      "a MessagePort, which cannot be written as bytes",
+      `${describeValue(o)}; pass it to the worker in a postMessage() instead`,
+    );
+  }
   if (
     (proto !== undefined && hasMethods(proto)) || o instanceof WeakMap ||
     o instanceof WeakSet || o instanceof Promise || o instanceof WeakRef ||
@@ -95,4 +103,17 @@ export function refusal(
     );
   }
   return undefined;
+}
+
+/**
+ * The failure for shared memory written into a ring by a worker that this
+ * package did not start (so not linked to the SAB hub).
+ */
+export function unlinked(o: SharedArrayBuffer): EncodeFailure {
+  return new EncodeFailure(
+    "shared memory, and this worker was not started by Process or Pool (so no other thread could find it)",
+    `${
+      describeValue(o)
+    }; send it from the main thread or a worker of a Process or Pool`,
+  );
 }

@@ -9,15 +9,56 @@
  * @module
  */
 import { revive } from "../sync/_shareable.ts";
+import { VIEWS } from "./_codec_format.ts";
 import { lookupKind } from "./_kinds.ts";
+import { resolveSab } from "./_sab_hub.ts";
 import { deserializeError, type ErrorRecord } from "./_transfer.ts";
 
 /** What these readers need from the decoder. */
 export interface RecordSource {
   refs: unknown[];
+  buf: Uint8Array;
+  pos: number;
+  /** Whether SAB hub ids may appear (a ring's message). */
+  sabs: boolean;
   bad(what: string): never;
+  need(n: number): void;
+  u32(): number;
   value(): unknown;
   reserve(): number;
+}
+
+/** The buffer a SAB hub id names, where ids may appear. */
+function sabOf(d: RecordSource, id: number): SharedArrayBuffer {
+  if (!d.sabs) d.bad("shared memory id in bytes from outside this process");
+  return resolveSab(id);
+}
+
+/** Reads a `SharedArrayBuffer` sent by its SAB hub id. */
+export function readSab(d: RecordSource): SharedArrayBuffer {
+  const index = d.reserve();
+  const sab = sabOf(d, d.u32());
+  d.refs[index] = sab;
+  return sab;
+}
+
+/** Reads a view of a `SharedArrayBuffer` sent by its SAB hub id. */
+export function readSabView(d: RecordSource): ArrayBufferView {
+  const index = d.reserve();
+  d.need(1);
+  const entry = VIEWS[d.buf[d.pos++]!];
+  if (entry === undefined) d.bad("view kind unknown");
+  const id = d.u32(), offset = d.u32(), length = d.u32();
+  const sab = sabOf(d, id);
+  const [Ctor, size] = entry;
+  if (
+    length % size !== 0 || offset % size !== 0 ||
+    offset + length > sab.byteLength
+  ) d.bad(`view of shared memory #${id} is out of its bounds`);
+  const n = Ctor === (DataView as unknown) ? length : length / size;
+  const view = new Ctor(sab as unknown as ArrayBuffer, offset, n);
+  d.refs[index] = view;
+  return view;
 }
 
 /** Reads an error: its record, revived by `deserializeError`. */

@@ -13,7 +13,7 @@
 import {
   copyRange,
   decode,
-  decodeRange,
+  decodeShared,
   encode,
   encodeScratch,
 } from "./_codec.ts";
@@ -96,7 +96,7 @@ function decodeFrame(
 ): unknown {
   return tag === FrameTag.bytes
     ? copyRange(buf, start, end)
-    : decodeRange(buf, start, end);
+    : decodeShared(buf, start, end);
 }
 
 /** A pipe end: in place, through the ring. */
@@ -108,7 +108,7 @@ class RingIO implements ConnectionIO {
   }
 
   sendValue(value: unknown, options: TransportWaitOptions): Promise<void> {
-    const encoded = encodeScratch(value);
+    const encoded = encodeScratch(value, "value", true);
     return this.#ring.sendRange(
       FrameTag.value,
       encoded.buf,
@@ -118,7 +118,7 @@ class RingIO implements ConnectionIO {
   }
 
   sendValueSync(value: unknown, options: TransportSyncOptions): void {
-    const encoded = encodeScratch(value);
+    const encoded = encodeScratch(value, "value", true);
     this.#ring.sendRangeSync(
       FrameTag.value,
       encoded.buf,

@@ -12,7 +12,7 @@
  * @module
  */
 import { describe, revive } from "../sync/_shareable.ts";
-import { decodeRange, encodeScratch } from "./_codec.ts";
+import { decodeShared, encodeScratch } from "./_codec.ts";
 import { queueClassOf, registerQueueClass } from "./_queue_kinds.ts";
 import { readableOf, writableOf } from "./_queue_streams.ts";
 import {
@@ -183,7 +183,7 @@ export class Queue<T> implements AsyncIterable<T> {
       checkTimeout(`put() on ${name}`, options.timeout);
     }
     options.signal?.throwIfAborted();
-    const encoded = encodeScratch(item, "item");
+    const encoded = encodeScratch(item, "item", true);
     const op = new Writer(this.#ring, encoded.buf, encoded.length);
     try {
       if (op.step() === DONE) return;
@@ -207,7 +207,7 @@ export class Queue<T> implements AsyncIterable<T> {
     if (options.timeout !== undefined) {
       checkTimeout(`putSync() on ${name}`, options.timeout);
     }
-    const encoded = encodeScratch(item, "item");
+    const encoded = encodeScratch(item, "item", true);
     const op = new Writer(this.#ring, encoded.buf, encoded.length);
     try {
       if (op.step() !== DONE) {
@@ -229,7 +229,7 @@ export class Queue<T> implements AsyncIterable<T> {
    */
   tryPut(item: T): boolean {
     const name = this.constructor.name;
-    const encoded = encodeScratch(item, "item");
+    const encoded = encodeScratch(item, "item", true);
     const op = new Writer(this.#ring, encoded.buf, encoded.length);
     if (!op.whole) {
       throw new RangeError(
@@ -258,7 +258,7 @@ export class Queue<T> implements AsyncIterable<T> {
       checkTimeout(`get() from ${name}`, options.timeout);
     }
     options.signal?.throwIfAborted();
-    const op = new Reader(this.#ring, decodeRange);
+    const op = new Reader(this.#ring, decodeShared);
     try {
       if (op.step() !== DONE) {
         await runAsync(this.#ring, op, `get() from ${name}`, options);
@@ -281,7 +281,7 @@ export class Queue<T> implements AsyncIterable<T> {
     if (options.timeout !== undefined) {
       checkTimeout(`getSync() from ${name}`, options.timeout);
     }
-    const op = new Reader(this.#ring, decodeRange);
+    const op = new Reader(this.#ring, decodeShared);
     try {
       if (op.step() !== DONE) {
         runSync(this.#ring, op, `getSync() from ${name}`, options.timeout);
@@ -299,7 +299,7 @@ export class Queue<T> implements AsyncIterable<T> {
    * @returns `{ ok: true, value }`, or `{ ok: false }` when there is none.
    */
   tryGet(): TryGetResult<T> {
-    const op = new Reader(this.#ring, decodeRange, true);
+    const op = new Reader(this.#ring, decodeShared, true);
     let word: number;
     try {
       word = op.step();

@@ -27,6 +27,7 @@
  * @module
  */
 import * as transferModule from "../ipc/_transfer.ts";
+import { type ChildLink, openChildLink } from "../ipc/_sab_hub_link.ts";
 import { provideTransfer } from "./_child_codec.ts";
 import type { Backend } from "./backend.ts";
 import { type Permissions, toWorkerPermissions } from "./permissions.ts";
@@ -178,6 +179,7 @@ class WorkerHandle implements ChildHandle {
   onExit: (code: number) => void = () => {};
   readonly #options: SpawnOptions;
   #worker: Worker | undefined;
+  #hub: ChildLink | undefined;
   #closed = false;
   #reported = false;
   #refd = true;
@@ -231,6 +233,14 @@ class WorkerHandle implements ChildHandle {
 
   send(message: ParentMessage): void {
     if (this.#closed || this.#worker === undefined) return;
+    if (message.t === "init") {
+      // The SAB hub's link to the child rides in `init` (ipc/_sab_hub.ts).
+      const hub = this.#hub = openChildLink();
+      const init = hub === undefined
+        ? message
+        : { ...message, hub: hub.payload };
+      return this.#worker.postMessage(init, { transfer: hub?.transfer ?? [] });
+    }
     const text = compact(message);
     if (text !== undefined) {
       this.#worker.postMessage(text);
@@ -273,6 +283,7 @@ class WorkerHandle implements ChildHandle {
     if (this.#closed) return;
     this.#closed = true;
     this.#worker?.terminate();
+    this.#hub?.close();
     queueMicrotask(() => this.#end(code));
   }
 
@@ -281,6 +292,7 @@ class WorkerHandle implements ChildHandle {
     this.#reported = true;
     this.#closed = true;
     this.#worker?.terminate();
+    this.#hub?.close();
     this.onExit(code);
   }
 }

@@ -24,6 +24,7 @@
  *
  * @module
  */
+import { type HubLinkData, joinParentLink } from "../ipc/_sab_hub_link.ts";
 import { bootState } from "./_boot_state.ts";
 import { provideTransfer, type Transfer } from "./_child_codec.ts";
 import {
@@ -128,6 +129,8 @@ addEventListener("unhandledrejection", (event) => {
 
 scope.onmessage = (event) => {
   const message = expand<ParentMessage>(event.data);
+  const hub = (message as { hub?: HubLinkData }).hub;
+  if (hub !== undefined) joinParentLink(hub); // the SAB hub's parent link
   if (namespace === undefined) held.push(message);
   else runner.handle(message);
 };
