@@ -73,18 +73,19 @@ let reviving: Ring | undefined;
  * A FIFO queue shared by the main thread and Workers (Python's
  * `multiprocessing.Queue`). Items are encoded once into shared memory, so
  * they keep their types (`Map`, `Date`, `bigint`, typed arrays, errors …)
- * but not their identity; functions, class instances with methods and
- * shared-memory objects cannot be put (a `TypeError` that names the part,
- * and the queue stays usable).
+ * but not their identity; functions and class instances with methods
+ * cannot be put (a `TypeError` that names the part, and the queue stays
+ * usable).
  *
  * Pass the queue itself into a Worker (as a task or `Process` argument, or
  * inside any message built with the package's transfer) and use it there.
  * `putSync` / `getSync` block the thread (allowed in Workers, and on Deno's
  * main thread, where they stall the event loop). Needs no permission flag.
- * A shared object over shared memory (a `Lock`, another `Queue`, a
- * `SharedArrayBuffer` …) cannot go through a queue, whose items are bytes:
- * pass it to the Worker as a task or `Process` argument instead. Manager
- * proxies hold no shared memory and do go through.
+ * Shared objects go through too (a `Lock`, an `Event`, a `SharedValue`,
+ * another `Queue`, a pipe `Connection`, a `SharedArrayBuffer` …, nested
+ * anywhere in the item): they arrive over the same memory, between the
+ * main thread and the workers of a `Process` or `Pool` (see `put()`).
+ * Manager proxies go through as well.
  *
  * @typeParam T The items' type.
  *
@@ -170,12 +171,41 @@ export class Queue<T> implements AsyncIterable<T> {
   /**
    * Puts `item` at the end, waiting while the queue is full.
    *
+   * What can be in `item`: what `Queue` carries (see there), and shared
+   * objects (`Lock`, `RLock`, `Semaphore`, `Condition`, `Event`, `Barrier`,
+   * `SharedValue`, `SharedArray`, `Raw*`, `SharedStruct`, `Queue`s, pipe
+   * `Connection`s, `SharedArrayBuffer`s and views of them, Manager
+   * proxies): the getter revives them over the same memory. Each
+   * `SharedArrayBuffer` is handed once to every thread of the tree (the
+   * main thread and the workers that `Process` and `Pool` started), which
+   * keeps it alive for its life: send long-lived shared objects, not a
+   * fresh one per item. A worker that this package did not start cannot
+   * put shared objects (`TypeError`). Between two workers the main thread
+   * relays the memory on its event loop, so a main thread blocked in a
+   * `*Sync` call delays such an item, and after 5 s its getter throws
+   * `TypeError`. A `"subprocess"` child cannot share memory: a shared
+   * object given to it is a `TypeError` that suggests a Manager proxy.
+   *
    * @param item The item; encoded at once, so later changes to it are not
    * seen.
    * @param options `signal` and `timeout` bound the wait.
    * @returns Once the item is in the queue.
    * @throws {TypeError} when `item` cannot be encoded.
    * @throws {QueueClosedError} when the queue is closed.
+   *
+   * @example A Lock through a queue is the same lock
+   * ```ts
+   * import { Queue } from "@mp/multiprocessing/ipc";
+   * import { Lock } from "@mp/multiprocessing/sync";
+   * import assert from "node:assert/strict";
+   *
+   * const queue = new Queue<{ lock: Lock }>();
+   * const lock = new Lock();
+   * await queue.put({ lock });
+   * const { lock: same } = await queue.get(); // in a worker alike
+   * using _ = same.tryAcquire();
+   * assert.equal(lock.locked(), true); // one lock, two handles
+   * ```
    */
   async put(item: T, options: QueueWaitOptions = {}): Promise<void> {
     const name = this.constructor.name;

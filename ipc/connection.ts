@@ -157,12 +157,42 @@ export class Connection<T = unknown>
   /**
    * Sends a value to the other end.
    *
+   * A pipe end carries what `Queue.put()` carries, shared objects included
+   * (`Lock`, `Event`, `SharedValue`, `SharedArray`, `Queue`, another pipe
+   * end, `SharedArrayBuffer` …, with the same limits: see there): the
+   * receiver gets them over the same memory. A socket end (`listen()` /
+   * `connect()`) leaves the process, so a shared object sent on it is a
+   * `TypeError` that suggests a Manager proxy.
+   *
    * @param value The value; encoded at once.
    * @param options `signal` and `timeout` bound the wait for buffer space.
    * @returns Once the message is in the channel.
    * @throws {TypeError} when `value` cannot be encoded, or this end only
    * receives.
    * @throws {ConnectionClosedError} when either end is closed.
+   *
+   * @example A SharedValue sent to a worker, which adds to it
+   * ```ts
+   * import { pipe } from "@mp/multiprocessing/ipc";
+   * import { Process } from "@mp/multiprocessing/pool";
+   * import { SharedValue } from "@mp/multiprocessing/shared";
+   * import assert from "node:assert/strict";
+   *
+   * const [here, there] = pipe();
+   * const child = new Process({
+   *   target: "addToReceived", // recv() a SharedValue, add 1 n times, send "added"
+   *   args: [there, 1000],
+   *   module: new URL("../tests/fixtures/ipc_sab_hub_tasks.ts", import.meta.url),
+   * });
+   * await child.start();
+   * const value = new SharedValue("i", 0);
+   * await here.send(value);
+   * assert.equal(await here.recv(), "added");
+   * assert.equal(value.value, 1000);
+   * assert.equal(await child.join(), 0);
+   * here.close();
+   * there.close();
+   * ```
    */
   async send(value: T, options: ConnectionWaitOptions = {}): Promise<void> {
     this.#check("send() on", true, options.timeout);
