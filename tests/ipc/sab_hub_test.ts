@@ -4,12 +4,14 @@ import { Pool, Process, type RemoteError } from "@mp/multiprocessing/pool";
 import { RawValue, SharedValue } from "@mp/multiprocessing/shared";
 import { Event, Lock } from "@mp/multiprocessing/sync";
 import { decode, decodeShared, encode } from "../../ipc/_codec.ts";
+import { toTransferable } from "../../ipc/_transfer.ts";
 import { test } from "../_leak_check.ts";
 import {
   addToReceived,
   eventsBothWays,
   type Guarded,
   lockedAdds,
+  lockedAddsInGrandchild,
   makeGuarded,
   putInto,
   putLockMadeHere,
@@ -118,6 +120,50 @@ test("Queue.put() carries a Lock from one worker to two others (relayed by main)
     assert.equal(lock.locked(), false);
   } finally {
     await joinAll(children);
+  }
+});
+
+test("Queue.put() carries a Lock from main to a grandchild (relayed by its parent worker)", async () => {
+  const inbox = new Queue<Guarded>(), done = new Queue<string>();
+  const lock = new Lock(), counter = new RawValue("i", 0);
+  const n = 2_000;
+  const children = [
+    await start(lockedAdds.name, [inbox, done, n]),
+    await start(lockedAddsInGrandchild.name, [inbox, done, n]),
+  ];
+  try {
+    await inbox.put({ lock, counter });
+    await inbox.put({ lock, counter });
+    assert.equal(await done.get({ timeout: 60_000 }), "done");
+    assert.equal(await done.get({ timeout: 60_000 }), "done");
+    assert.equal(counter.value, 2 * n);
+  } finally {
+    await joinAll(children);
+  }
+});
+
+test("a raw Worker (not linked to the hub) gets a clear TypeError both ways", async () => {
+  const queue = new Queue<unknown>();
+  await queue.put({ lock: new Lock() });
+  const worker = new Worker(
+    new URL("../fixtures/ipc_sab_hub_raw_worker.ts", import.meta.url),
+    { type: "module" },
+  );
+  try {
+    const reply = new Promise<string[]>((resolve) => {
+      worker.onmessage = (event) => resolve(event.data);
+    });
+    worker.postMessage(toTransferable(queue));
+    const [got, put] = await reply;
+    assert.match(got!, /^TypeError: Cannot receive shared memory #\d+/);
+    assert.match(got!, /started by Process or Pool/);
+    assert.match(
+      put!,
+      /^TypeError: Cannot send item\.lock\.\S* as it is shared memory/,
+    );
+    assert.match(put!, /not started by Process or Pool/);
+  } finally {
+    worker.terminate();
   }
 });
 
