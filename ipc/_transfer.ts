@@ -222,7 +222,8 @@ function managerMethodFor(kind: string): string {
 /**
  * Whether `value` (a shareable's description data) holds shared memory or a
  * port anywhere inside it, so that it can cross neither a process boundary
- * nor a byte stream.
+ * nor a byte stream that may leave the process (a ring, which stays in it,
+ * carries shared memory by SAB hub id: `_sab_hub.ts`).
  */
 export function holdsSharedMemory(value: unknown): boolean {
   return containsShared(value, new Set());

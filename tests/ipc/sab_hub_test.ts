@@ -17,6 +17,7 @@ import {
   putLockMadeHere,
   queueInQueue,
   shareValueOverPipe,
+  takeOne,
 } from "../fixtures/ipc_sab_hub_tasks.ts";
 
 const module = new URL("../fixtures/ipc_sab_hub_tasks.ts", import.meta.url);
@@ -198,7 +199,7 @@ test("Queue.getSync() in main receives a Queue from a worker with no event loop 
   }
 });
 
-test("subprocess backend: a Lock in a task argument is still a TypeError", async () => {
+test("subprocess backend: a shared object into or out of a child is still a clear TypeError", async () => {
   await using pool = new Pool({ processes: 1, module, backend: "subprocess" });
   const queue = new Queue<unknown>();
   await assert.rejects(
@@ -214,6 +215,15 @@ test("subprocess backend: a Lock in a task argument is still a TypeError", async
       error.remoteName === "TypeError" && /Manager/.test(error.message),
   );
   assert.deepEqual(queue.tryGet(), { ok: false });
+  // A Lock main put cannot reach the child: its get() says so, the queue
+  // goes on.
+  await queue.put({ lock: new Lock() });
+  assert.match(
+    await pool.apply(takeOne, [queue]),
+    /^TypeError: .*lock as it is a shared object.*Manager proxy/,
+  );
+  await queue.put(1);
+  assert.equal(await pool.apply(takeOne, [queue]), "got 1");
 });
 
 Deno.test("encode() without sabs still refuses shared memory; decode() refuses hub ids", () => {
