@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { pipe, Queue } from "@mp/multiprocessing/ipc";
 import { Pool, Process, type RemoteError } from "@mp/multiprocessing/pool";
-import { RawValue, SharedValue } from "@mp/multiprocessing/shared";
-import { Event, Lock } from "@mp/multiprocessing/sync";
+import { RawValue, SharedArray, SharedValue } from "@mp/multiprocessing/shared";
+import { Condition, Event, Lock } from "@mp/multiprocessing/sync";
 import { decode, decodeShared, encode } from "../../ipc/_codec.ts";
 import { toTransferable } from "../../ipc/_transfer.ts";
 import { test } from "../_leak_check.ts";
@@ -257,4 +257,28 @@ Deno.test("encode() with sabs: a Lock, a bare SharedArrayBuffer and a view come 
   assert.notEqual(back.lock, lock);
   using _ = back.lock.tryAcquire();
   assert.equal(lock.locked(), true);
+});
+
+Deno.test("Queue.put() carries a pipe end, a SharedArray and a Condition over the same memory", async () => {
+  const [a, b] = pipe<string>();
+  const array = new SharedArray("d", [1.5, 2.5]);
+  const condition = new Condition(new Lock());
+  const queue = new Queue<unknown>();
+  try {
+    await queue.put({ b, array, condition });
+    const back = await queue.get() as {
+      b: typeof b;
+      array: SharedArray<"d">;
+      condition: Condition;
+    };
+    await a.send("through");
+    assert.equal(await back.b.recv(), "through");
+    back.array.set(1, 9);
+    assert.equal(array.get(1), 9);
+    using _ = await back.condition.acquire();
+    assert.equal(condition.tryAcquire(), undefined);
+  } finally {
+    a.close();
+    b.close();
+  }
 });
