@@ -381,7 +381,12 @@ export function decodeShared(
   return run(buf, start, end, true);
 }
 
-function run(buf: Uint8Array, start: number, end: number, sabs: boolean) {
+function run(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  sabs: boolean,
+): unknown {
   const dec = decoding ? new Decoder() : decoder;
   decoding = true;
   try {

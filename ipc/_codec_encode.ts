@@ -271,8 +271,9 @@ class Encoder extends ByteWriter {
       }
     }
     if (this.sabs && o instanceof SharedArrayBuffer) {
+      const id = this.sabId(o);
       this.buf[this.pos++] = T_SAB;
-      return this.u32(this.sabId(o));
+      return this.u32(id);
     }
     const refused = refusal(o, proto);
     if (refused !== undefined) throw refused;
