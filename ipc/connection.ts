@@ -47,9 +47,10 @@ export interface ConnectionData {
  * with `sendBytes()` arrive as they are.
  *
  * A pipe end crosses into a Worker like any shared object (pass it as a
- * task or `Process` argument, or put it on a `Queue` or another pipe). Both ends must not be used by several
- * threads at once for the same direction if order matters between them;
- * messages themselves never interleave.
+ * task or `Process` argument, or put it on a `Queue` or another pipe).
+ * Both ends must not be used by several threads at once for the same
+ * direction if order matters between them; messages themselves never
+ * interleave.
  *
  * @typeParam T The values sent.
  *
