@@ -16,6 +16,10 @@ const rawWorkerUrl = new URL(
   "../tests/fixtures/pool_bench_worker.ts",
   import.meta.url,
 );
+const bareTaskUrl = new URL(
+  "../tests/fixtures/pool_bare_task_worker.ts",
+  import.meta.url,
+);
 
 function rawWorker(): Promise<Worker> {
   const worker = new Worker(rawWorkerUrl, { type: "module" });
@@ -32,16 +36,18 @@ function ask(worker: Worker, message: unknown): Promise<unknown> {
 }
 
 // --- start → first result -------------------------------------------------
+// The baseline is what a hand-written child does: a bare Worker that imports
+// the same task module, is sent the call at once, and posts one result.
 
 Deno.bench({
-  name: "bare new Worker → first message",
+  name: "bare new Worker importing the task module → first result",
   group: "start",
   baseline: true,
   n: 30,
   warmup: 3,
   async fn() {
-    const worker = await rawWorker();
-    await ask(worker, 1);
+    const worker = new Worker(bareTaskUrl, { type: "module" });
+    await ask(worker, { name: "add", args: [1, 2] });
     worker.terminate();
   },
 });

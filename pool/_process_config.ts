@@ -14,7 +14,7 @@ import { BACKENDS } from "./_spawn.ts";
 import { checkMemoryLimit } from "./_subprocess_handle.ts";
 import type { Backend } from "./backend.ts";
 import { checkPermissions, type Permissions } from "./permissions.ts";
-import type { ProcessOptions } from "./process.ts";
+import type { ProcessOptions } from "./process_options.ts";
 
 /** A `Process`'s resolved options. */
 export interface ProcessConfig {

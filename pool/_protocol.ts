@@ -40,7 +40,7 @@
  *
  * @module
  */
-import type { ErrorRecord } from "../ipc/_transfer.ts";
+import type { ErrorRecord } from "../ipc/_error_record.ts";
 
 /** Control block word: what the child is doing. */
 export const STATE = 0;

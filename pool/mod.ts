@@ -35,3 +35,4 @@ export * from "./permissions.ts";
 export * from "./pool.ts";
 export * from "./pool_options.ts";
 export * from "./process.ts";
+export * from "./process_options.ts";

@@ -6,68 +6,21 @@
  * @module
  */
 import { checkWaitOptions } from "../sync/_futex.ts";
-import { deserializeError, toTransferable } from "../ipc/_transfer.ts";
 import { assertNotImporting } from "./_boot_state.ts";
-import { Child } from "./_child.ts";
+import type { Child } from "./_child.ts";
 import { FnTable } from "./_fn_table.ts";
-import { processConfig } from "./_process_config.ts";
+import { type ProcessConfig, processConfig } from "./_process_config.ts";
 import { type FacadeInit, setFacadeMaker } from "./_process_facade.ts";
-import type { FnDef } from "./_protocol.ts";
+import { type ProcessEnd, startProcess } from "./_process_start.ts";
 import { within } from "./_wait.ts";
-import type { Backend } from "./backend.ts";
-import { RemoteError, WorkerExitError } from "./errors.ts";
-import type { Permissions } from "./permissions.ts";
+import type { RemoteError } from "./errors.ts";
+import type {
+  JoinOptions,
+  ProcessOptions,
+  TaskFunction,
+} from "./process_options.ts";
 
-/** Any task function: its parameters and result type the calls made with it. */
-// deno-lint-ignore no-explicit-any
-export type TaskFunction = (...args: any[]) => unknown;
-
-/** Options of `new Process()`. */
-export interface ProcessOptions<F extends TaskFunction = TaskFunction> {
-  /**
-   * The function to run: a function exported by `module` (it is found there
-   * by name and checked against this function's source), or its export name.
-   */
-  target: F | string;
-  /** The arguments; they cross as the package's transfer rules say. Default `[]`. */
-  args?: Parameters<F>;
-  /** The child's name. Default `"Process-N"`. */
-  name?: string;
-  /** Where the child runs. Default `"worker"`. */
-  backend?: Backend;
-  /**
-   * What the child may do (never more than the parent). Default: not passed,
-   * the backend's default (a worker inherits the parent's permissions). On
-   * the `"worker"` backend this needs `"unstable": ["worker-options"]` in
-   * deno.json or `--unstable-worker-options`, or Deno ends the whole process
-   * with exit code 70.
-   */
-  permissions?: Permissions;
-  /**
-   * The child's V8 heap limit in MiB (`--v8-flags=--max-old-space-size`),
-   * `"subprocess"` backend only: a child that runs out of memory ends with a
-   * negative exit code and the parent lives on. Default: V8's limit.
-   */
-  memoryLimitMb?: number;
-  /** The module that exports `target`. Default `Deno.mainModule`. */
-  module?: string | URL;
-  /**
-   * Whether the child is a daemon: it does not keep the process alive and
-   * ends with it. Default `false` (the process waits for the child).
-   */
-  daemon?: boolean;
-}
-
-/** Options of `Process.join()`. */
-export interface JoinOptions {
-  /** Stops waiting (the child runs on): rejects with `signal.reason`. Default: none. */
-  signal?: AbortSignal;
-  /**
-   * Milliseconds to wait before rejecting with a `DOMException` named
-   * `"TimeoutError"` (the child runs on). Default: `Infinity`.
-   */
-  timeout?: number;
-}
+export type { JoinOptions, ProcessOptions, TaskFunction };
 
 const FACADE = Symbol("facade");
 
@@ -110,13 +63,8 @@ export class Process<F extends TaskFunction = TaskFunction>
   #name: string;
   #daemon: boolean;
   #state: "new" | "started" | "current";
-  #backend: Backend = "worker";
-  #permissions: Permissions | undefined;
-  #memoryLimitMb: number | undefined;
-  #module = "";
-  #args: unknown[] = [];
+  #config: ProcessConfig | undefined;
   #fns = new FnTable();
-  #def: FnDef | undefined;
   #child: Child | undefined;
   #pid: number | undefined;
   #startError: unknown;
@@ -169,13 +117,8 @@ export class Process<F extends TaskFunction = TaskFunction>
     }
     assertNotImporting("Process");
     const config = processConfig(options as ProcessOptions, this.#fns);
-    this.#def = config.def;
-    this.#args = config.args;
+    this.#config = config;
     this.#name = config.name;
-    this.#backend = config.backend;
-    this.#permissions = config.permissions;
-    this.#memoryLimitMb = config.memoryLimitMb;
-    this.#module = config.module;
     this.#daemon = config.daemon;
     this.#state = "new";
   }
@@ -277,63 +220,28 @@ export class Process<F extends TaskFunction = TaskFunction>
   }
 
   #begin(): Promise<void> {
-    let child: Child;
     try {
-      child = new Child({
-        name: this.#name,
-        daemon: this.#daemon,
-        backend: this.#backend,
-        module: this.#module,
-        permissions: this.#permissions,
-        memoryLimitMb: this.#memoryLimitMb,
-        mode: "process",
-        fns: this.#fns,
-      });
-      const args = toTransferable(this.#args, {
-        name: "args",
-        crossProcess: child.crossProcess,
-        bridge: true,
-      });
-      const ready = new Promise<void>((resolve, reject) => {
-        child.onMessage = (message) => {
-          if (message.t === "ready") resolve();
-        };
-        child.onExit = (code) => {
-          this.#ended(child);
-          reject(
-            this.#failed ? this.#startError : new WorkerExitError(
-              `Cannot run the target of Process "${this.#name}" as the child ended first with exit code ${code}`,
-              { exitCode: code, worker: this.#name },
-            ),
-          );
-        };
-      });
-      child.start({ fn: this.#def!, args });
+      const config = this.#config!;
+      const { child, running } = startProcess(
+        { ...config, name: this.#name, daemon: this.#daemon, fns: this.#fns },
+        config.def,
+        config.args,
+        (end) => this.#ended(end),
+      );
       this.#child = child;
-      return ready;
+      return running;
     } catch (error) {
-      this.#failed = true;
-      this.#startError = error;
+      this.#ended({ startError: error });
       return Promise.reject(error);
     }
   }
 
-  #ended(child: Child): void {
-    const record = child.exitError;
-    if (record === null) return;
-    const remote = deserializeError(record);
-    switch (child.exitPhase) {
-      case "resolve":
-        this.#failed = true;
-        this.#startError = remote;
-        break;
-      case "import":
-        this.#failed = true;
-        this.#startError = new RemoteError(remote);
-        break;
-      default:
-        this.#error = new RemoteError(remote);
+  #ended(end: ProcessEnd): void {
+    if ("startError" in end) {
+      this.#failed = true;
+      this.#startError = end.startError;
     }
+    this.#error = end.error;
   }
 
   /**
