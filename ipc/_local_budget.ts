@@ -113,12 +113,27 @@ export class SpinTrial {
   #trying = true;
   #spin = true;
   #calls = 0;
+  #shift: number;
   #spinTimes: number[] = [];
   #stillTimes: number[] = [];
 
+  /**
+   * Starts with a trial that alternates the two modes every call, or every
+   * `2 ** shift` calls: the two ends of a lane alternate at different
+   * rates, so that each sees both modes of the other equally often and
+   * times the effect of its own choice only.
+   */
+  constructor(shift = 0) {
+    this.#shift = shift;
+  }
+
   /** Whether the next call spins. */
   get spinning(): boolean {
-    return this.#trying ? (this.#calls & 1) === 0 : this.#spin;
+    return this.#trying ? this.#inSpinTurn() : this.#spin;
+  }
+
+  #inSpinTurn(): boolean {
+    return ((this.#calls >> this.#shift) & 1) === 0;
   }
 
   /** Records how long a call answered without the event loop took (ms). */
@@ -129,7 +144,7 @@ export class SpinTrial {
       this.#calls = 0;
       return;
     }
-    (this.#calls & 1 ? this.#stillTimes : this.#spinTimes).push(ms);
+    (this.#inSpinTurn() ? this.#spinTimes : this.#stillTimes).push(ms);
     if (++this.#calls < 2 * TRIAL) return;
     this.#spin = median(this.#spinTimes) < CLEARLY * median(this.#stillTimes);
     this.#spinTimes = [];
