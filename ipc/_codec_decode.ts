@@ -401,7 +401,12 @@ function run(
   } finally {
     if (dec.nrefs !== 0) {
       if (dec.nrefs > 1024) dec.refs = [];
-      else dec.refs.fill(undefined, 0, dec.nrefs);
+      else {
+        // A plain loop, not refs.fill(): the optimized decodeRange
+        // deoptimized at the fill lookup ("wrong map") over and over.
+        const refs = dec.refs;
+        for (let i = 0; i < dec.nrefs; i++) refs[i] = undefined;
+      }
       dec.nrefs = 0;
     }
     dec.buf = EMPTY; // do not keep a received message alive

@@ -87,8 +87,14 @@ export class SpinBudget {
   }
 }
 
-/** Calls per stretch that keeps the chosen mode between two trials. */
+/** Most calls per stretch that keeps the chosen mode between two trials. */
 const STRETCH = 2000;
+/**
+ * Calls of the first stretch; each next one is twice as long, up to
+ * `STRETCH`: the first trials run while the code is still being compiled,
+ * and timings then say little, so their choice is soon tried again.
+ */
+const FIRST_STRETCH = 250;
 /** Calls timed in each mode during a trial. */
 const TRIAL = 64;
 /** How much faster spinning must time to be chosen (it costs CPU). */
@@ -106,30 +112,48 @@ function median(times: number[]): number {
  * spin still "hits" when the scheduler preempts it for the other side, at
  * the cost of a time slice). So from time to time the caller times
  * `TRIAL` calls spinning and `TRIAL` calls not, alternating so that both
- * see the same conditions, and spins for the next `STRETCH` calls only
- * when spinning's median is clearly lower.
+ * see the same conditions, and spins for the next stretch of calls
+ * (`FIRST_STRETCH`, doubling up to `STRETCH`) only when spinning's median
+ * is clearly lower.
  */
 export class SpinTrial {
   #trying = true;
   #spin = true;
   #calls = 0;
+  #stretch = FIRST_STRETCH;
+  #shift: number;
   #spinTimes: number[] = [];
   #stillTimes: number[] = [];
 
+  /**
+   * Starts with a trial that alternates the two modes every call, or every
+   * `2 ** shift` calls: the two ends of a lane alternate at different
+   * rates, so that each sees both modes of the other equally often and
+   * times the effect of its own choice only.
+   */
+  constructor(shift = 0) {
+    this.#shift = shift;
+  }
+
   /** Whether the next call spins. */
   get spinning(): boolean {
-    return this.#trying ? (this.#calls & 1) === 0 : this.#spin;
+    return this.#trying ? this.#inSpinTurn() : this.#spin;
+  }
+
+  #inSpinTurn(): boolean {
+    return ((this.#calls >> this.#shift) & 1) === 0;
   }
 
   /** Records how long a call answered without the event loop took (ms). */
   record(ms: number): void {
     if (!this.#trying) {
-      if (++this.#calls < STRETCH) return;
+      if (++this.#calls < this.#stretch) return;
+      this.#stretch = Math.min(2 * this.#stretch, STRETCH);
       this.#trying = true;
       this.#calls = 0;
       return;
     }
-    (this.#calls & 1 ? this.#stillTimes : this.#spinTimes).push(ms);
+    (this.#inSpinTurn() ? this.#spinTimes : this.#stillTimes).push(ms);
     if (++this.#calls < 2 * TRIAL) return;
     this.#spin = median(this.#spinTimes) < CLEARLY * median(this.#stillTimes);
     this.#spinTimes = [];

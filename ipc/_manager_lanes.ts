@@ -5,9 +5,15 @@
  * bell (`_local_beacon.ts`), which every client rings after each write.
  *
  * On a thread of its own (a server in its own Worker) with no socket
- * client and no waiting call, the loop first blocks in `Atomics.wait` on
- * the bell (while that pays off, see `_local_budget.ts`), so that a request
- * from a busy client wakes it within microseconds; otherwise, or when the
+ * client and no waiting call, the loop right after serving spins briefly
+ * on the bell (at most `SPIN_MICROS`, and only while timing shows that it
+ * pays: `SpinTrial`, alternating every two requests so that its trial
+ * and the caller's, which alternates every call, do not mask each other),
+ * since a client busy with calls sends its next one within microseconds,
+ * and waking a sleeping thread on a virtual machine costs tens. Then it
+ * blocks in `Atomics.wait` on the bell (while that pays off, see
+ * `_local_budget.ts`), so that a request from a busy client wakes it
+ * within microseconds; otherwise, or when the
  * block runs out, it parks in `Atomics.waitAsync`, where the event loop
  * serves sockets, timers and the replies of waiting calls. While lanes keep
  * it busy, it turns the event loop at least every `TURN_MS`. A server on a
@@ -25,10 +31,12 @@ import { isAgentDead } from "../sync/_agent.ts";
 import { Beacon, isGone, ringBell } from "./_local_beacon.ts";
 import { type LocalTransport, POLL_MS } from "./_local_ring.ts";
 import type { Session } from "./_manager_session.ts";
-import { WaitBudget } from "./_local_budget.ts";
+import { SpinBudget, SpinTrial, WaitBudget } from "./_local_budget.ts";
 
 /** Most microseconds a dedicated server blocks for the next request. */
 const BLOCK_MICROS = 10_000;
+/** Most microseconds a dedicated server spins for the next request. */
+const SPIN_MICROS = 100;
 /** Most milliseconds of lane work between two turns of the event loop. */
 const TURN_MS = 2;
 
@@ -36,6 +44,10 @@ const TURN_MS = 2;
 export class LaneHub {
   readonly #beacon: Int32Array;
   readonly #budget = new WaitBudget(BLOCK_MICROS);
+  readonly #spin = new SpinBudget(SPIN_MICROS);
+  readonly #trial = new SpinTrial(1);
+  /** When the last frame was served, while the next one is awaited. */
+  #served: number | undefined;
   readonly #mayBlock: () => boolean;
   readonly #lanes = new Map<Session, LocalTransport>();
   readonly #draining = new Set<Session>();
@@ -74,14 +86,22 @@ export class LaneHub {
           if (this.#pump(session, lane)) took = true;
         }
         if (took) {
-          if (performance.now() - turned >= TURN_MS) {
+          this.#served = performance.now();
+          if (this.#served - turned >= TURN_MS) {
             await this.#turnEventLoop();
             this.#sweep();
             turned = performance.now();
           }
           continue;
         }
-        if (this.#block(seen)) continue;
+        if (this.#spinFor(seen) || this.#block(seen)) {
+          if (this.#served !== undefined) {
+            this.#trial.record(performance.now() - this.#served);
+          }
+          this.#served = undefined;
+          continue;
+        }
+        this.#served = undefined;
         const parked = Atomics.waitAsync(
           this.#beacon,
           Beacon.bell,
@@ -98,6 +118,27 @@ export class LaneHub {
       this.#turn?.port2.close();
       this.#turn = undefined;
     }
+  }
+
+  /**
+   * Right after serving, spins on the bell while that pays off (only when
+   * the server may block its thread); whether the bell rang meanwhile.
+   */
+  #spinFor(seen: number): boolean {
+    if (this.#served === undefined || !this.#mayBlock()) return false;
+    if (!this.#trial.spinning) return false;
+    const micros = this.#spin.next();
+    if (micros === 0) return false;
+    const stop = performance.now() + micros / 1000;
+    do {
+      if (Atomics.load(this.#beacon, Beacon.bell) !== seen) {
+        this.#spin.hit();
+        return true;
+      }
+      Atomics.pause?.();
+    } while (performance.now() < stop);
+    this.#spin.miss();
+    return false;
   }
 
   /**
