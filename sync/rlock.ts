@@ -5,7 +5,7 @@
  */
 import { agentId } from "./_agent.ts";
 import { checkWaitOptions } from "./_futex.ts";
-import { guardOf } from "./_guard.ts";
+import { LockGuard } from "./_guard.ts";
 import { registerLockHooks } from "./_lockable.ts";
 import {
   lockAsync,
@@ -133,7 +133,7 @@ export class RLock {
     const signal = options?.signal;
     signal?.throwIfAborted();
     const me = agentId();
-    if (this.#again(me)) return this.#guard();
+    if (this.#again(me)) return new LockGuard(this);
     const result = await lockAsync(this.#i32, 0, me, timeout, signal);
     return this.#settle(result, timeout, signal)!;
   }
@@ -160,10 +160,23 @@ export class RLock {
    * ```
    */
   acquireSync(options?: WaitSyncOptions): Guard {
-    const timeout = checkWaitOptions("acquire RLock", options);
+    const i32 = this.#i32;
     const me = agentId();
-    if (this.#again(me)) return this.#guard();
-    const result = lockSync(this.#i32, 0, me, timeout);
+    // The hot path: no options, and the lock is free or already ours.
+    if (options === undefined) {
+      const word = Atomics.compareExchange(i32, 0, 0, me);
+      if (word === 0) {
+        i32[COUNT] = 1;
+        return new LockGuard(this);
+      }
+      if ((word & OWNER) === me) {
+        i32[COUNT]! += 1;
+        return new LockGuard(this);
+      }
+    }
+    const timeout = checkWaitOptions("acquire RLock", options);
+    if (this.#again(me)) return new LockGuard(this);
+    const result = lockSync(i32, 0, me, timeout);
     return this.#settle(result, timeout, undefined)!;
   }
 
@@ -187,7 +200,7 @@ export class RLock {
    */
   tryAcquire(): Guard | undefined {
     const me = agentId();
-    if (this.#again(me)) return this.#guard();
+    if (this.#again(me)) return new LockGuard(this);
     return this.#settle(tryLock(this.#i32, 0, me), 0, undefined);
   }
 
@@ -212,8 +225,9 @@ export class RLock {
    * ```
    */
   release(): void {
-    if (!this.#owned()) {
-      const word = Atomics.load(this.#i32, 0);
+    const i32 = this.#i32;
+    const word = Atomics.load(i32, 0);
+    if ((word & OWNER) !== agentId()) {
       throw new Error(
         `Cannot release RLock as this agent does not hold it: ${
           (word & OWNER) === 0
@@ -223,9 +237,9 @@ export class RLock {
       );
     }
     // The count is only touched by the holder, ordered by the lock word.
-    const count = this.#i32[COUNT]! - 1;
-    this.#i32[COUNT] = count;
-    if (count === 0) unlock(this.#i32, 0);
+    const count = i32[COUNT]! - 1;
+    i32[COUNT] = count;
+    if (count === 0) unlock(i32, 0);
   }
 
   /**
@@ -310,8 +324,6 @@ export class RLock {
     if (result === "acquired" || result === "abandoned") {
       this.#i32[COUNT] = 1;
     }
-    return settleLock("RLock", result, this.#guard, timeout, signal);
+    return settleLock("RLock", result, this, timeout, signal);
   }
-
-  #guard = (): Guard => guardOf(() => this.release());
 }
