@@ -125,8 +125,8 @@ export function lockSync(
   me: number,
   timeout: number,
 ): LockResult {
-  const first = tryLock(i32, index, me);
-  if (first !== "busy") return first;
+  // No compare-and-swap before looking: a failed one would pull the word's
+  // cache line away from the holder. `step` loads first.
   const deadline = new Deadline(timeout);
   let wakes = 0;
   for (;;) {
@@ -145,8 +145,6 @@ export async function lockAsync(
   timeout: number,
   signal: AbortSignal | undefined,
 ): Promise<LockResult> {
-  const first = tryLock(i32, index, me);
-  if (first !== "busy") return first;
   const deadline = new Deadline(timeout);
   let wakes = 0;
   for (;;) {

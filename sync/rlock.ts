@@ -21,7 +21,11 @@ import { describe, revive } from "./_shareable.ts";
 import type { Guard } from "./guard.ts";
 import type { WaitOptions, WaitSyncOptions } from "./wait_options.ts";
 
-/** Word 0: the mutex word of `_mutex.ts`; word 1: the holder's hold count. */
+/**
+ * Word 0: the mutex word of `_mutex.ts`; word 1: the holder's holds beyond
+ * the first (`0` while free or held once), so that taking a free lock and
+ * dropping it writes nothing but the mutex word.
+ */
 const WORDS = 2;
 const COUNT = 1;
 
@@ -37,7 +41,7 @@ const COUNT = 1;
  * const lock = new RLock({ memory: words.subarray(2) });
  * using _outer = lock.acquireSync();
  * using _inner = lock.acquireSync();
- * assert.equal(Atomics.load(words, 3), 2); // the hold count
+ * assert.equal(Atomics.load(words, 3), 1); // holds beyond the first
  * ```
  */
 export interface RLockOptions {
@@ -98,12 +102,12 @@ export class RLock {
     registerLockHooks(this, {
       owned: () => this.#owned(),
       save: () => {
-        const count = Atomics.load(this.#i32, COUNT);
-        this.#i32[COUNT] = 1;
+        const count = this.#i32[COUNT]! + 1;
+        this.#i32[COUNT] = 0;
         this.release();
         return count;
       },
-      restore: (count) => Atomics.store(this.#i32, COUNT, count),
+      restore: (count) => Atomics.store(this.#i32, COUNT, count - 1),
     });
   }
 
@@ -165,10 +169,7 @@ export class RLock {
     // The hot path: no options, and the lock is free or already ours.
     if (options === undefined) {
       const word = Atomics.compareExchange(i32, 0, 0, me);
-      if (word === 0) {
-        i32[COUNT] = 1;
-        return new LockGuard(this);
-      }
+      if (word === 0) return new LockGuard(this); // holds beyond: still 0
       if ((word & OWNER) === me) {
         i32[COUNT]! += 1;
         return new LockGuard(this);
@@ -237,9 +238,9 @@ export class RLock {
       );
     }
     // The count is only touched by the holder, ordered by the lock word.
-    const count = i32[COUNT]! - 1;
-    i32[COUNT] = count;
-    if (count === 0) unlock(i32, 0);
+    const extra = i32[COUNT]!;
+    if (extra > 0) i32[COUNT] = extra - 1;
+    else unlock(i32, 0);
   }
 
   /**
@@ -321,9 +322,8 @@ export class RLock {
     timeout: number,
     signal: AbortSignal | undefined,
   ): Guard | undefined {
-    if (result === "acquired" || result === "abandoned") {
-      this.#i32[COUNT] = 1;
-    }
+    // A dead holder may have left holds beyond its first.
+    if (result === "abandoned") this.#i32[COUNT] = 0;
     return settleLock("RLock", result, this, timeout, signal);
   }
 }
