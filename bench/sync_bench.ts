@@ -34,6 +34,23 @@ Deno.bench({
   },
 });
 Deno.bench({
+  name: "Lock.acquireSync() in a using scope",
+  group: "uncontended",
+  fn: () => {
+    using _guard = lock.acquireSync();
+  },
+});
+// What a `using` scope itself costs in V8 (no lock at all): most of the
+// entry above, and the ceiling of any lock taken with `using` in a loop.
+const noop: Disposable = { [Symbol.dispose]() {} };
+Deno.bench({
+  name: "using scope over a no-op Disposable (V8's own cost)",
+  group: "uncontended",
+  fn: () => {
+    using _noop = noop;
+  },
+});
+Deno.bench({
   name: "Lock.tryAcquire() + release()",
   group: "uncontended",
   fn: () => {

@@ -37,6 +37,7 @@ import {
   waitAsync,
   waitSync,
 } from "./_futex.ts";
+import { LockGuard, type Releasable } from "./_guard.ts";
 import type { Guard } from "./guard.ts";
 import { LockAbandonedError } from "./lock_abandoned_error.ts";
 
@@ -124,8 +125,8 @@ export function lockSync(
   me: number,
   timeout: number,
 ): LockResult {
-  const first = tryLock(i32, index, me);
-  if (first !== "busy") return first;
+  // No compare-and-swap before looking: a failed one would pull the word's
+  // cache line away from the holder. `step` loads first.
   const deadline = new Deadline(timeout);
   let wakes = 0;
   for (;;) {
@@ -144,8 +145,6 @@ export async function lockAsync(
   timeout: number,
   signal: AbortSignal | undefined,
 ): Promise<LockResult> {
-  const first = tryLock(i32, index, me);
-  if (first !== "busy") return first;
   const deadline = new Deadline(timeout);
   let wakes = 0;
   for (;;) {
@@ -185,12 +184,16 @@ function passOn(i32: Int32Array, index: number, me: number): void {
   }
 }
 
-/** Releases the word and wakes one sleeper if any; returns the old word. */
+/**
+ * Releases the word and wakes one sleeper if any; returns the old word. A
+ * word that no agent holds (`word & OWNER` is `0`) is left as it is, for
+ * the caller to report.
+ */
 export function unlock(i32: Int32Array, index: number): number {
   let word = Atomics.load(i32, index);
   for (;;) {
-    const next = (word & HANDOFF) !== 0 ? HANDOFF : 0;
-    const seen = Atomics.compareExchange(i32, index, word, next);
+    if ((word & OWNER) === 0) return word;
+    const seen = Atomics.compareExchange(i32, index, word, word & HANDOFF);
     if (seen === word) break;
     word = seen;
   }
@@ -215,23 +218,23 @@ function handOff(i32: Int32Array, index: number): void {
 }
 
 /**
- * Turns the outcome of an acquisition into a guard or the right error.
- * Shared by `Lock` and `RLock`.
+ * Turns the outcome of an acquisition into a guard of `lock` or the right
+ * error. Shared by `Lock` and `RLock`.
  */
 export function settleLock(
   name: string,
   result: LockResult | "busy",
-  guard: () => Guard,
+  lock: Releasable,
   timeout: number,
   signal: AbortSignal | undefined,
 ): Guard | undefined {
   switch (result) {
     case "acquired":
-      return guard();
+      return new LockGuard(lock);
     case "abandoned":
       throw new LockAbandonedError(
         `Acquired ${name} from an agent that died holding it: check the data it protects`,
-        guard(),
+        new LockGuard(lock),
       );
     case "timed-out":
       throw timeoutError(`acquire ${name}`, timeout);

@@ -5,7 +5,7 @@
  */
 import { agentId } from "./_agent.ts";
 import { checkWaitOptions } from "./_futex.ts";
-import { guardOf } from "./_guard.ts";
+import { LockGuard } from "./_guard.ts";
 import { registerLockHooks } from "./_lockable.ts";
 import {
   lockAsync,
@@ -127,7 +127,7 @@ export class Lock {
     const signal = options?.signal;
     signal?.throwIfAborted();
     const result = await lockAsync(this.#i32, 0, agentId(), timeout, signal);
-    return settleLock("Lock", result, this.#guard, timeout, signal)!;
+    return settleLock("Lock", result, this, timeout, signal)!;
   }
 
   /**
@@ -151,9 +151,17 @@ export class Lock {
    * ```
    */
   acquireSync(options?: WaitSyncOptions): Guard {
+    const me = agentId();
+    // The hot path: no options, and the lock is free.
+    if (
+      options === undefined &&
+      Atomics.compareExchange(this.#i32, 0, 0, me) === 0
+    ) {
+      return new LockGuard(this);
+    }
     const timeout = checkWaitOptions("acquire Lock", options);
-    const result = lockSync(this.#i32, 0, agentId(), timeout);
-    return settleLock("Lock", result, this.#guard, timeout, undefined)!;
+    const result = lockSync(this.#i32, 0, me, timeout);
+    return settleLock("Lock", result, this, timeout, undefined)!;
   }
 
   /**
@@ -176,7 +184,7 @@ export class Lock {
    */
   tryAcquire(): Guard | undefined {
     const result = tryLock(this.#i32, 0, agentId());
-    return settleLock("Lock", result, this.#guard, 0, undefined);
+    return settleLock("Lock", result, this, 0, undefined);
   }
 
   /**
@@ -197,10 +205,9 @@ export class Lock {
    * ```
    */
   release(): void {
-    if ((Atomics.load(this.#i32, 0) & OWNER) === 0) {
+    if ((unlock(this.#i32, 0) & OWNER) === 0) {
       throw new RangeError("Cannot release Lock as it is not locked");
     }
-    unlock(this.#i32, 0);
   }
 
   /**
@@ -270,6 +277,4 @@ export class Lock {
   static [revive](data: { buffer: SharedArrayBuffer; offset: number }): Lock {
     return new Lock({ memory: regionFrom("Lock", 1, data) });
   }
-
-  #guard = (): Guard => guardOf(() => this.release());
 }

@@ -5,7 +5,7 @@
  */
 import { agentId } from "./_agent.ts";
 import { checkWaitOptions } from "./_futex.ts";
-import { guardOf } from "./_guard.ts";
+import { LockGuard } from "./_guard.ts";
 import { registerLockHooks } from "./_lockable.ts";
 import {
   lockAsync,
@@ -21,7 +21,11 @@ import { describe, revive } from "./_shareable.ts";
 import type { Guard } from "./guard.ts";
 import type { WaitOptions, WaitSyncOptions } from "./wait_options.ts";
 
-/** Word 0: the mutex word of `_mutex.ts`; word 1: the holder's hold count. */
+/**
+ * Word 0: the mutex word of `_mutex.ts`; word 1: the holder's holds beyond
+ * the first (`0` while free or held once), so that taking a free lock and
+ * dropping it writes nothing but the mutex word.
+ */
 const WORDS = 2;
 const COUNT = 1;
 
@@ -37,7 +41,7 @@ const COUNT = 1;
  * const lock = new RLock({ memory: words.subarray(2) });
  * using _outer = lock.acquireSync();
  * using _inner = lock.acquireSync();
- * assert.equal(Atomics.load(words, 3), 2); // the hold count
+ * assert.equal(Atomics.load(words, 3), 1); // holds beyond the first
  * ```
  */
 export interface RLockOptions {
@@ -98,12 +102,12 @@ export class RLock {
     registerLockHooks(this, {
       owned: () => this.#owned(),
       save: () => {
-        const count = Atomics.load(this.#i32, COUNT);
-        this.#i32[COUNT] = 1;
+        const count = this.#i32[COUNT]! + 1;
+        this.#i32[COUNT] = 0;
         this.release();
         return count;
       },
-      restore: (count) => Atomics.store(this.#i32, COUNT, count),
+      restore: (count) => Atomics.store(this.#i32, COUNT, count - 1),
     });
   }
 
@@ -133,7 +137,7 @@ export class RLock {
     const signal = options?.signal;
     signal?.throwIfAborted();
     const me = agentId();
-    if (this.#again(me)) return this.#guard();
+    if (this.#again(me)) return new LockGuard(this);
     const result = await lockAsync(this.#i32, 0, me, timeout, signal);
     return this.#settle(result, timeout, signal)!;
   }
@@ -160,10 +164,20 @@ export class RLock {
    * ```
    */
   acquireSync(options?: WaitSyncOptions): Guard {
-    const timeout = checkWaitOptions("acquire RLock", options);
+    const i32 = this.#i32;
     const me = agentId();
-    if (this.#again(me)) return this.#guard();
-    const result = lockSync(this.#i32, 0, me, timeout);
+    // The hot path: no options, and the lock is free or already ours.
+    if (options === undefined) {
+      const word = Atomics.compareExchange(i32, 0, 0, me);
+      if (word === 0) return new LockGuard(this); // holds beyond: still 0
+      if ((word & OWNER) === me) {
+        i32[COUNT]! += 1;
+        return new LockGuard(this);
+      }
+    }
+    const timeout = checkWaitOptions("acquire RLock", options);
+    if (this.#again(me)) return new LockGuard(this);
+    const result = lockSync(i32, 0, me, timeout);
     return this.#settle(result, timeout, undefined)!;
   }
 
@@ -187,7 +201,7 @@ export class RLock {
    */
   tryAcquire(): Guard | undefined {
     const me = agentId();
-    if (this.#again(me)) return this.#guard();
+    if (this.#again(me)) return new LockGuard(this);
     return this.#settle(tryLock(this.#i32, 0, me), 0, undefined);
   }
 
@@ -212,8 +226,9 @@ export class RLock {
    * ```
    */
   release(): void {
-    if (!this.#owned()) {
-      const word = Atomics.load(this.#i32, 0);
+    const i32 = this.#i32;
+    const word = Atomics.load(i32, 0);
+    if ((word & OWNER) !== agentId()) {
       throw new Error(
         `Cannot release RLock as this agent does not hold it: ${
           (word & OWNER) === 0
@@ -223,9 +238,9 @@ export class RLock {
       );
     }
     // The count is only touched by the holder, ordered by the lock word.
-    const count = this.#i32[COUNT]! - 1;
-    this.#i32[COUNT] = count;
-    if (count === 0) unlock(this.#i32, 0);
+    const extra = i32[COUNT]!;
+    if (extra > 0) i32[COUNT] = extra - 1;
+    else unlock(i32, 0);
   }
 
   /**
@@ -307,11 +322,8 @@ export class RLock {
     timeout: number,
     signal: AbortSignal | undefined,
   ): Guard | undefined {
-    if (result === "acquired" || result === "abandoned") {
-      this.#i32[COUNT] = 1;
-    }
-    return settleLock("RLock", result, this.#guard, timeout, signal);
+    // A dead holder may have left holds beyond its first.
+    if (result === "abandoned") this.#i32[COUNT] = 0;
+    return settleLock("RLock", result, this, timeout, signal);
   }
-
-  #guard = (): Guard => guardOf(() => this.release());
 }
