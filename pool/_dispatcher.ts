@@ -184,7 +184,7 @@ export class Dispatcher {
         if (slot.takeBackOne(task)) {
           // never started there
         } else if (retireRunning && slot.current().seq === task.seq) {
-          slot.child.abort(task.seq, ABORTED);
+          slot.abort(task.seq, ABORTED);
           this.#workers.retire(slot, true);
         }
       }
@@ -302,7 +302,7 @@ export class Dispatcher {
     if (tasks.length === 0) return 0;
     const fns = slot.child.unsent(fnIds);
     try {
-      slot.child.send({ t: "run", fns, batch });
+      slot.send({ t: "run", fns, batch });
     } catch {
       // Something in the batch cannot be cloned: send one by one, and fail
       // only the tasks that cannot go.
@@ -310,7 +310,7 @@ export class Dispatcher {
         const task = tasks[i]!;
         const one = batch.slice(i * TASK_WORDS, (i + 1) * TASK_WORDS);
         try {
-          slot.child.send({ t: "run", fns: i === 0 ? fns : null, batch: one });
+          slot.send({ t: "run", fns: i === 0 ? fns : null, batch: one });
         } catch (error) {
           if (slot.takeBackOne(task)) slot.inflight.delete(task.seq);
           this.#settle(
@@ -416,7 +416,7 @@ export class Dispatcher {
   #armWatchdog(slot: PoolSlot): void {
     armWatchdog(slot, this.#o.taskTimeout, (seq) => {
       const task = slot.inflight.get(seq);
-      slot.child.abort(seq, TIMED_OUT);
+      slot.abort(seq, TIMED_OUT);
       if (task !== undefined) {
         slot.inflight.delete(seq);
         this.#settle(

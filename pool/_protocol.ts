@@ -28,6 +28,9 @@
  *   it started, in ms since the parent's `epoch` (sent at init).
  * - `ABORT` / `ABORT_KIND`: the seq whose `currentTask()` signal must abort
  *   (`-1`: every task), and why (`ABORTED`, `TIMED_OUT`, `TERMINATED`).
+ * - `LANE`, `POSTED`, `RECEIVED`, `LANE_LENGTH` and the text after the ring:
+ *   the wake lane, through which a small message reaches a child that spins
+ *   for work without a `postMessage` (`_pool_lane.ts`).
  * - A ring of `RING` claim slots. Before posting task `seq` the parent stores
  *   `seq` in slot `seq % RING`. The child claims a task with
  *   `compareExchange(slot, seq, -seq)` before running it; the parent takes an
@@ -52,12 +55,24 @@ export const STARTED_AT = 2;
 export const ABORT = 3;
 /** Control block word: why (`ABORTED`, `TIMED_OUT`, `TERMINATED`). */
 export const ABORT_KIND = 4;
+/** Control block word: the wake lane's state (`_pool_lane.ts`). */
+export const LANE = 5;
+/** Control block word: messages the parent posted (not through the lane). */
+export const POSTED = 6;
+/** Control block word: posted messages the child has handled. */
+export const RECEIVED = 7;
+/** Control block word: length of the message in the lane, in chars. */
+export const LANE_LENGTH = 8;
 /** First claim slot. */
-export const RING_BASE = 8;
+export const RING_BASE = 16;
 /** Number of claim slots: the most tasks a child may hold at once. */
 export const RING = 1024;
+/** Byte offset of the lane's message text (UTF-16 code units). */
+export const LANE_TEXT = (RING_BASE + RING) * 4;
+/** Most chars a message may have to travel through the lane. */
+export const LANE_CHARS = 2048;
 /** Size of a control block in bytes. */
-export const CONTROL_BYTES = (RING_BASE + RING) * 4;
+export const CONTROL_BYTES = LANE_TEXT + LANE_CHARS * 2;
 
 /** `STATE` values. */
 export const BOOTING = 0, IDLE = 1, RUNNING_SYNC = 2, AWAITING = 3, ENDED = 4;
@@ -265,7 +280,7 @@ export function expand<T extends ParentMessage | ChildMessage>(
 }
 
 /** Chunks at least this long travel as `Float64Array` when all numbers. */
-const FLOAT64_CHUNK = 64;
+export const FLOAT64_CHUNK = 64;
 
 /**
  * `values` as a `Float64Array` when it is long and all numbers: cloning a

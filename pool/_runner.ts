@@ -30,6 +30,7 @@ import {
   loadedTransfer,
   loadTransfer,
 } from "./_child_codec.ts";
+import { countReceived, listen, SPIN_MS } from "./_pool_lane.ts";
 import { ResultBatch } from "./_result_batch.ts";
 import { isThenable, runChunk } from "./_run_chunk.ts";
 import { bootState } from "./_boot_state.ts";
@@ -43,6 +44,7 @@ import {
   ENDED,
   type EntryMessage,
   type ExitPhase,
+  expand,
   FAILED,
   type FnDef,
   IDLE,
@@ -101,9 +103,15 @@ export class Runner {
   readonly #results: ResultBatch;
   #slowAwaits = false;
   #mode: "process" | "pool" | undefined;
+  /** Posted messages handled (`RECEIVED`). */
+  #received = 0;
+  /** Whether it spins for work when dry: a worker thread of its own. */
+  readonly #spins: boolean;
 
   constructor(host: RunnerHost) {
     this.#host = host;
+    this.#spins = !host.shared && host.claimed === undefined &&
+      "WorkerGlobalScope" in globalThis;
     this.#results = new ResultBatch({
       post: (message) => host.post(message),
       now: () => since(this.#epoch),
@@ -122,9 +130,14 @@ export class Runner {
     return this.#ended;
   }
 
-  /** Handles one message from the parent. */
+  /** Handles one message the parent posted. */
   handle(message: ParentMessage): void {
     if (this.#ended) return;
+    this.#take(message);
+    countReceived(this.#control, ++this.#received);
+  }
+
+  #take(message: ParentMessage): void {
     switch (message.t) {
       case "init":
         void this.#init(message);
@@ -279,29 +292,52 @@ export class Runner {
     if (this.#draining || !this.#ready) return;
     this.#draining = true;
     try {
-      while (this.#head < this.#queue.length && !this.#ended) {
-        const queue = this.#queue;
-        const at = this.#head;
-        this.#head = at + TASK_WORDS;
-        const seq = queue[at] as number;
-        if (!claim(this.#control, seq)) continue;
-        this.#host.claimed?.(seq);
-        const payload = queue[at + 3];
-        queue[at + 3] = undefined;
-        const running = this.#task(
-          seq,
-          queue[at + 1] as number,
-          queue[at + 2] as number,
-          payload,
-        );
-        if (running !== undefined) await running;
-        if (
-          this.#results.size >= FLUSH_COUNT ||
-          this.#results.age() >= FLUSH_MS
-        ) this.#flush();
+      for (;;) {
+        await this.#runQueued();
+        // More may have come while a task was awaited.
+        if (this.#head < this.#queue.length && !this.#ended) continue;
+        if (!this.#listen()) break;
       }
     } finally {
       this.#draining = false;
+    }
+  }
+
+  /**
+   * A worker that ran dry spins briefly for work (`_pool_lane.ts`); `true`
+   * when a message came that way (it is handled, its tasks queued).
+   */
+  #listen(): boolean {
+    if (!this.#spins || this.#ended || this.#head < this.#queue.length) {
+      return false;
+    }
+    const text = listen(this.#control, this.#received, SPIN_MS);
+    if (text === undefined) return false;
+    this.#take(expand<ParentMessage>(text));
+    return true;
+  }
+
+  async #runQueued(): Promise<void> {
+    while (this.#head < this.#queue.length && !this.#ended) {
+      const queue = this.#queue;
+      const at = this.#head;
+      this.#head = at + TASK_WORDS;
+      const seq = queue[at] as number;
+      if (!claim(this.#control, seq)) continue;
+      this.#host.claimed?.(seq);
+      const payload = queue[at + 3];
+      queue[at + 3] = undefined;
+      const running = this.#task(
+        seq,
+        queue[at + 1] as number,
+        queue[at + 2] as number,
+        payload,
+      );
+      if (running !== undefined) await running;
+      if (
+        this.#results.size >= FLUSH_COUNT ||
+        this.#results.age() >= FLUSH_MS
+      ) this.#flush();
     }
     if (this.#head >= this.#queue.length) {
       this.#queue = [];
