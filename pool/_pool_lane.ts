@@ -90,7 +90,7 @@ export function listen(
   received: number,
   ms: number,
 ): string | undefined {
-  Atomics.store(control, LANE, LISTENING);
+  Atomics.compareExchange(control, LANE, IDLE, LISTENING);
   const end = performance.now() + ms;
   for (let spins = 0;; spins++) {
     const state = Atomics.load(control, LANE);

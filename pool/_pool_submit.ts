@@ -56,7 +56,9 @@ export class Submitter {
         this.#submit(
           def,
           star ? STARMAP_CHUNK : MAP_CHUNK,
-          (star ? undefined : numbersAsFloat64(items)) ?? items,
+          items instanceof Float64Array || star
+            ? items
+            : numbersAsFloat64(items) ?? items,
           items.length,
           group,
           resolve,
@@ -143,14 +145,15 @@ export class Submitter {
     this.#dispatcher.submit(task);
   }
 
-  /** Submits one call (`apply`); `options` may cancel it. */
-  call(
+  /** Submits one call (`apply`, as `what`); `options` may cancel it. */
+  call<R>(
+    what: string,
     fn: unknown,
     args: unknown,
     options: ApplyOptions | undefined,
-    what: string,
-  ): Promise<unknown> {
-    return new Promise((resolve, reject) => {
+  ): Promise<R> {
+    what = `run Pool.${what}`;
+    return new Promise<unknown>((resolve, reject) => {
       const def = this.#o.fns.define(fn, what);
       if (!Array.isArray(args)) {
         throw new TypeError(
@@ -198,7 +201,7 @@ export class Submitter {
           );
         }, timeout);
       }
-    });
+    }) as Promise<R>;
   }
 
   #mapOptions(what: string, options: MapOptions | undefined) {
@@ -215,38 +218,46 @@ export class Submitter {
     return { chunksize, signal: options?.signal, timeout, onProgress };
   }
 
-  /** Runs a `map` (`star`: a `starmap`); rejects rather than throws. */
-  map(
+  /** Runs a `map` (`what`, a `starmap` when it says so); rejects, never throws. */
+  map<R>(
+    what: string,
     fn: unknown,
     items: unknown,
     options: MapOptions | undefined,
-    star: boolean,
-    what: string,
-  ): Promise<unknown[]> {
+  ): Promise<R[]> {
+    const star = what.startsWith("starmap");
+    what = `run Pool.${what}`;
     try {
       const def = this.#o.fns.define(fn, what);
       checkItems(what, items);
       const call = this.#mapOptions(what, options);
       this.#checkOpen(what);
-      return runMap(this.host, def, star, items as MapItems<unknown>, call);
+      return runMap(
+        this.host,
+        def,
+        star,
+        items as MapItems<unknown>,
+        call,
+      ) as Promise<R[]>;
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
-  /** Starts an `imap` (`ordered`) or `imapUnordered`. */
-  imap(
+  /** Starts an `imap` or `imapUnordered` (`what`). */
+  imap<R>(
+    what: string,
     fn: unknown,
     items: unknown,
     options: ImapOptions | undefined,
-    ordered: boolean,
-    what: string,
-  ): ImapIterator<unknown> {
+  ): AsyncIterableIterator<R> {
+    const ordered = what === "imap";
+    what = `run Pool.${what}`;
     const def = this.#o.fns.define(fn, what);
     checkItems(what, items);
     const call = this.#mapOptions(what, options);
     this.#checkOpen(what);
-    return new ImapIterator(this.host, def, items as MapItems<unknown>, {
+    return new ImapIterator<R>(this.host, def, items as MapItems<R>, {
       ordered,
       star: false,
       chunksize: call.chunksize ?? 1,

@@ -36,6 +36,7 @@ export class ResultBatch {
   readonly #o: ResultBatchOptions;
   #pending: unknown[] = [];
   #lastFlush = 0;
+  #lastRun = 0;
 
   constructor(options: ResultBatchOptions) {
     this.#o = options;
@@ -44,6 +45,11 @@ export class ResultBatch {
   /** Results waiting to be sent. */
   get size(): number {
     return this.#pending.length / RESULT_WORDS;
+  }
+
+  /** How long the task of the latest result ran (ms). */
+  get lastRun(): number {
+    return this.#lastRun;
   }
 
   /** Milliseconds since the last flush (or since the oldest result came). */
@@ -102,6 +108,7 @@ export class ResultBatch {
     if (this.#o.ended()) return;
     if (this.#pending.length === 0) this.#lastFlush = performance.now();
     const end = this.#o.now();
+    this.#lastRun = end - start;
     // Times in whole microseconds: shorter as JSON, exact enough for stats.
     this.#pending.push(
       seq,

@@ -15,6 +15,7 @@ import {
   THREW,
 } from "./_protocol.ts";
 import type { Transfer } from "./_child_codec.ts";
+import { own } from "./_transfer_list.ts";
 import type { TaskFn } from "./_runner.ts";
 
 /** A chunk some of whose items threw: `[status, value, …]` per item. */
@@ -73,7 +74,7 @@ export function runChunk(
     threw = true;
     error = e;
   }
-  if (i === n) return numbers;
+  if (i === n) return own(numbers);
   const results: unknown[] = new Array(n);
   for (let j = 0; j < i; j++) results[j] = numbers[j];
   if (threw) {
@@ -143,7 +144,10 @@ function general(
     }
     results[i] = r;
   }
-  if (failed === undefined) return numbersAsFloat64(results) ?? results;
+  if (failed === undefined) {
+    const numbers = numbersAsFloat64(results);
+    return numbers === undefined ? results : own(numbers);
+  }
   const outcomes: unknown[] = [];
   for (let i = 0; i < results.length; i++) {
     outcomes.push(failed.has(i) ? THREW : OK, results[i]);

@@ -12,8 +12,10 @@
  *    chunk runs through `_run_chunk.ts`); await only a returned promise.
  * 3. Encode the result and queue it (`_result_batch.ts`). Results are flushed
  *    (one `results` message) when the local queue runs dry, every
- *    `FLUSH_COUNT` results, before awaiting when the oldest queued result is
- *    older than `FLUSH_MS`, and before the child ends for any reason. So a child that dies or is retired delivers every
+ *    `FLUSH_COUNT` results, after a task that ran `FLUSH_MS` or more (the
+ *    next one may be as long), before awaiting when the oldest queued
+ *    result is older than `FLUSH_MS`, and before the child ends for any
+ *    reason. So a child that dies or is retired delivers every
  *    result it computed; only a child stuck for good in synchronous code
  *    holds back the results of its last `FLUSH_MS` of work.
  *
@@ -32,6 +34,7 @@ import {
 } from "./_child_codec.ts";
 import { countReceived, listen, SPIN_MS } from "./_pool_lane.ts";
 import { ResultBatch } from "./_result_batch.ts";
+import { warmTransfer } from "./_transfer_list.ts";
 import { isThenable, runChunk } from "./_run_chunk.ts";
 import { bootState } from "./_boot_state.ts";
 import { clearTask, runAs, shareThread, TaskContext } from "./_task_context.ts";
@@ -220,6 +223,8 @@ export class Runner {
     Atomics.store(this.#control, STATE, IDLE);
     this.#ready = true;
     this.#host.post({ t: "ready" });
+    // Once its first tasks are done (the transfer of a large result).
+    if (this.#spins) setTimeout(warmTransfer, 0);
     void this.#drain();
   }
 
@@ -334,9 +339,11 @@ export class Runner {
         payload,
       );
       if (running !== undefined) await running;
+      // A result waits at most FLUSH_MS, or one task if tasks are long.
+      const results = this.#results;
       if (
-        this.#results.size >= FLUSH_COUNT ||
-        this.#results.age() >= FLUSH_MS
+        results.size >= FLUSH_COUNT || results.age() >= FLUSH_MS ||
+        results.lastRun >= FLUSH_MS
       ) this.#flush();
     }
     if (this.#head >= this.#queue.length) {
