@@ -46,6 +46,7 @@ import { sendBatch, stealHalf } from "./_pool_send.ts";
 import {
   ABORTED,
   type ChildMessage,
+  FLOAT64_CHUNK,
   type FnDef,
   since,
   TIMED_OUT,
@@ -87,6 +88,7 @@ export class Dispatcher {
   #refd = false;
   readonly #idle: IdleReaper;
   #holds = 0;
+  #warm = false;
   #ended: Promise<void>;
   #resolveEnded!: () => void;
 
@@ -116,8 +118,6 @@ export class Dispatcher {
     });
     this.#ended = new Promise((resolve) => this.#resolveEnded = resolve);
     for (let i = 0; i < options.minProcesses; i++) this.#workers.spawn();
-    // While the first workers boot.
-    if (options.backend === "worker") queueMicrotask(warmTransfer);
   }
 
   /** `"running"`, `"closing"` (after `close()`) or `"terminated"`. */
@@ -159,6 +159,15 @@ export class Dispatcher {
 
   /** Queues a task (the caller checked the pool is open). */
   submit(task: PoolTask): void {
+    if (
+      task.items >= FLOAT64_CHUNK && !this.#warm &&
+      this.#o.backend === "worker"
+    ) {
+      // Bulk maps move large chunks: pay the first transfer's cost while
+      // the workers run this one.
+      this.#warm = true;
+      queueMicrotask(warmTransfer);
+    }
     this.#workers.starts.retry();
     this.#queue.push(task);
     task.group?.tasks.add(task);

@@ -40,6 +40,7 @@ import { bootState } from "./_boot_state.ts";
 import { clearTask, runAs, shareThread, TaskContext } from "./_task_context.ts";
 import {
   AWAITING,
+  CALL,
   type ChildMessage,
   claim,
   CONTROL_BYTES,
@@ -49,6 +50,7 @@ import {
   type ExitPhase,
   expand,
   FAILED,
+  FLOAT64_CHUNK,
   type FnDef,
   IDLE,
   MAP_CHUNK,
@@ -106,6 +108,7 @@ export class Runner {
   readonly #results: ResultBatch;
   #slowAwaits = false;
   #mode: "process" | "pool" | undefined;
+  #warm = false;
   /** Posted messages handled (`RECEIVED`). */
   #received = 0;
   /** Whether it spins for work when dry: a worker thread of its own. */
@@ -223,8 +226,6 @@ export class Runner {
     Atomics.store(this.#control, STATE, IDLE);
     this.#ready = true;
     this.#host.post({ t: "ready" });
-    // Once its first tasks are done (the transfer of a large result).
-    if (this.#spins) setTimeout(warmTransfer, 0);
     void this.#drain();
   }
 
@@ -380,6 +381,15 @@ export class Runner {
       }
     }
     const args = payload as unknown[];
+    if (
+      kind !== CALL && !this.#warm && this.#spins &&
+      (payload as ArrayLike<unknown>).length >= FLOAT64_CHUNK
+    ) {
+      // Bulk map chunks may return large results: pay the first transfer's
+      // cost once this one is sent.
+      this.#warm = true;
+      setTimeout(warmTransfer, 0);
+    }
     let value: unknown;
     try {
       const context = new TaskContext(seq, this.#control);
