@@ -19,8 +19,9 @@ import { type PoolTask, TaskGroup } from "./_pool_task.ts";
 import {
   CALL,
   type FnDef,
+  isNumberChunk,
   MAP_CHUNK,
-  numbersAsFloat64,
+  numbersAsTyped,
   STARMAP_CHUNK,
 } from "./_protocol.ts";
 import { PoolClosedError, PoolFullError } from "./errors.ts";
@@ -56,9 +57,7 @@ export class Submitter {
         this.#submit(
           def,
           star ? STARMAP_CHUNK : MAP_CHUNK,
-          items instanceof Float64Array || star
-            ? items
-            : numbersAsFloat64(items) ?? items,
+          isNumberChunk(items) || star ? items : numbersAsTyped(items) ?? items,
           items.length,
           group,
           resolve,
@@ -115,7 +114,7 @@ export class Submitter {
       );
     }
     let payload: unknown = args;
-    if (!(args instanceof Float64Array) && !primitives(args as unknown[])) {
+    if (!isNumberChunk(args) && !primitives(args as unknown[])) {
       try {
         payload = toTransferable(args, {
           name,

@@ -1,6 +1,6 @@
 /**
  * A child's outgoing results, encoded and batched. A value crosses in
- * transferable form (numbers, primitive arrays and `Float64Array`s as they
+ * transferable form (numbers, primitive arrays and number chunks as they
  * are; the transfer walk is loaded on first need), an error as its record;
  * a value that cannot cross fails its task with that error instead.
  * Each result is `RESULT_WORDS` words
@@ -19,7 +19,13 @@ import {
   primitiveArray,
 } from "./_child_codec.ts";
 import { ChunkOutcomes } from "./_run_chunk.ts";
-import { type ChildMessage, FAILED, OK, RESULT_WORDS } from "./_protocol.ts";
+import {
+  type ChildMessage,
+  FAILED,
+  isNumberChunk,
+  OK,
+  RESULT_WORDS,
+} from "./_protocol.ts";
 
 /** Where a `ResultBatch` sends and what it reads. */
 export interface ResultBatchOptions {
@@ -63,7 +69,7 @@ export class ResultBatch {
    */
   ok(seq: number, value: unknown, start: number): Promise<void> | undefined {
     if (
-      isPrimitive(value) || value instanceof Float64Array ||
+      isPrimitive(value) || isNumberChunk(value) ||
       primitiveArray(value)
     ) {
       this.#push(seq, OK, value, start);

@@ -1,7 +1,7 @@
 /**
  * How a map chunk runs in a child: item by item, in order (an item that
  * returns a promise is awaited before the next starts). The result is the
- * array of results, a `Float64Array` when it is long and all numbers, or
+ * array of results, a typed array when it is long and all numbers, or
  * `ChunkOutcomes` (`[status, value, …]` per item) when some item threw, so
  * that one bad item fails alone.
  *
@@ -9,7 +9,8 @@
  */
 import {
   FLOAT64_CHUNK,
-  numbersAsFloat64,
+  isInt32,
+  numbersAsTyped,
   OK,
   STARMAP_CHUNK,
   THREW,
@@ -46,7 +47,8 @@ export function isThenable(value: unknown): value is PromiseLike<unknown> {
 /**
  * Runs `fn` over a chunk (see the module note). A map chunk first runs in a
  * tight loop that stores number results straight into a `Float64Array`
- * (a loop V8 compiles early, and no second pass to convert); the first
+ * (a loop V8 compiles early), sent as an `Int32Array` when all are int32
+ * (they read back as small integers, as they were); the first
  * result that is not a number, or the first throw, hands over to the
  * general loop from there.
  */
@@ -61,6 +63,7 @@ export function runChunk(
   }
   const numbers = new Float64Array(n);
   let i = 0;
+  let ints = true;
   let threw = false;
   let error: unknown;
   let r: unknown;
@@ -68,13 +71,14 @@ export function runChunk(
     for (; i < n; i++) {
       r = fn(items[i]);
       if (typeof r !== "number") break;
+      if (ints && !isInt32(r)) ints = false;
       numbers[i] = r;
     }
   } catch (e) {
     threw = true;
     error = e;
   }
-  if (i === n) return own(numbers);
+  if (i === n) return own(ints ? new Int32Array(numbers) : numbers);
   const results: unknown[] = new Array(n);
   for (let j = 0; j < i; j++) results[j] = numbers[j];
   if (threw) {
@@ -145,7 +149,7 @@ function general(
     results[i] = r;
   }
   if (failed === undefined) {
-    const numbers = numbersAsFloat64(results);
+    const numbers = numbersAsTyped(results);
     return numbers === undefined ? results : own(numbers);
   }
   const outcomes: unknown[] = [];
