@@ -40,6 +40,9 @@ const IDLE = 0, LISTENING = 1, CLAIMED = 2, PUBLISHED = 3;
 /** How long a worker that ran dry spins for work before it sleeps (ms). */
 export const SPIN_MS = 0.1;
 
+/** `Atomics.pause()` calls between two looks at the lane. */
+const PAUSES = 64;
+
 function text(control: Int32Array): Uint16Array {
   return new Uint16Array(control.buffer, LANE_TEXT, LANE_CHARS);
 }
@@ -92,7 +95,7 @@ export function listen(
 ): string | undefined {
   Atomics.compareExchange(control, LANE, IDLE, LISTENING);
   const end = performance.now() + ms;
-  for (let spins = 0;; spins++) {
+  for (;;) {
     const state = Atomics.load(control, LANE);
     if (state === PUBLISHED) {
       const length = Atomics.load(control, LANE_LENGTH);
@@ -113,12 +116,14 @@ export function listen(
     if (
       state === LISTENING &&
       (Atomics.load(control, POSTED) !== received ||
-        ((spins & 15) === 0 && performance.now() >= end))
+        performance.now() >= end)
     ) {
       if (
         Atomics.compareExchange(control, LANE, LISTENING, IDLE) === LISTENING
       ) return undefined;
     }
-    Atomics.pause();
+    // A few hundred nanoseconds per round: few rounds, so V8 does not
+    // bother optimizing this loop (measured: 0.5 MiB less per worker).
+    for (let i = 0; i < PAUSES; i++) Atomics.pause();
   }
 }
