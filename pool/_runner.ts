@@ -34,6 +34,7 @@ import {
 } from "./_child_codec.ts";
 import { countReceived, listen, SPIN_MS } from "./_pool_lane.ts";
 import { ResultBatch } from "./_result_batch.ts";
+import type { RunnerHost, TaskFn } from "./_runner_host.ts";
 import { warmTransfer } from "./_transfer_list.ts";
 import { isThenable, runChunk } from "./_run_chunk.ts";
 import { bootState } from "./_boot_state.ts";
@@ -41,7 +42,6 @@ import { clearTask, runAs, shareThread, TaskContext } from "./_task_context.ts";
 import {
   AWAITING,
   CALL,
-  type ChildMessage,
   claim,
   CONTROL_BYTES,
   CURRENT,
@@ -65,29 +65,7 @@ import {
 } from "./_protocol.ts";
 
 export { checkExport } from "./_fn_table.ts";
-
-/** A task function. */
-// deno-lint-ignore no-explicit-any
-export type TaskFn = (...args: any[]) => unknown;
-
-/** What the runner needs from the thread it runs in. */
-export interface RunnerHost {
-  /** Sends a message to the parent. May throw a `DataCloneError`. */
-  post(message: ChildMessage): void;
-  /** Finds a task function; throws the `TypeError` when it cannot. */
-  resolve(def: FnDef): TaskFn | Promise<TaskFn>;
-  /** Ends the child, after its `exit` message was posted. */
-  end(code: number, phase: ExitPhase): void;
-  /** Other code shares the thread (inline): track tasks per async context. */
-  shared: boolean;
-  /** Prints an entry's uncaught error as Python does (process mode). */
-  report?: (error: unknown) => void;
-  /**
-   * Called when task `seq` was claimed, just before it runs (a subprocess
-   * child tells its parent, which cannot see its control block).
-   */
-  claimed?: (seq: number) => void;
-}
+export type { RunnerHost, TaskFn } from "./_runner_host.ts";
 
 const FLUSH_COUNT = 32;
 const FLUSH_MS = 1;
