@@ -27,37 +27,32 @@
  * - Workers do not keep the process alive while no task is outstanding.
  *
  * Spawning, exits, retirement and start back-off are `WorkerRoster`'s
- * (`_worker_roster.ts`); this file dispatches and settles tasks.
+ * (`_worker_roster.ts`), sending a batch `_pool_send.ts`'s, reading results
+ * `_pool_results.ts`'s; this file decides what goes where and settles.
  *
  * @module
  */
-import {
-  deserializeError,
-  type ErrorRecord,
-  fromTransferable,
-} from "../ipc/_transfer.ts";
 import type { Child } from "./_child.ts";
 import type { FnTable } from "./_fn_table.ts";
 import type { PoolSlot } from "./_pool_slot.ts";
 import { StatsRecorder } from "./_pool_stats.ts";
 import { TaskQueue } from "./_task_queue.ts";
+import { warmTransfer } from "./_transfer_list.ts";
 import { armWatchdog, clearSlotTimers, IdleReaper } from "./_worker_timers.ts";
 import { WorkerRoster } from "./_worker_roster.ts";
 import type { PoolTask, TaskGroup } from "./_pool_task.ts";
+import { settleResults } from "./_pool_results.ts";
+import { sendBatch, stealHalf } from "./_pool_send.ts";
 import {
   ABORTED,
   type ChildMessage,
-  FAILED,
+  FLOAT64_CHUNK,
   type FnDef,
-  OK,
-  RESULT_WORDS,
   since,
-  TASK_WORDS,
-  THREW,
   TIMED_OUT,
 } from "./_protocol.ts";
 import type { Backend } from "./backend.ts";
-import { PoolClosedError, RemoteError } from "./errors.ts";
+import { PoolClosedError } from "./errors.ts";
 import type { Permissions } from "./permissions.ts";
 
 /** Most tasks in flight per worker. */
@@ -93,6 +88,7 @@ export class Dispatcher {
   #refd = false;
   readonly #idle: IdleReaper;
   #holds = 0;
+  #warm = false;
   #ended: Promise<void>;
   #resolveEnded!: () => void;
 
@@ -163,6 +159,15 @@ export class Dispatcher {
 
   /** Queues a task (the caller checked the pool is open). */
   submit(task: PoolTask): void {
+    if (
+      task.items >= FLOAT64_CHUNK && !this.#warm &&
+      this.#o.backend === "worker"
+    ) {
+      // Bulk maps move large chunks: pay the first transfer's cost while
+      // the workers run this one.
+      this.#warm = true;
+      queueMicrotask(warmTransfer);
+    }
     this.#workers.starts.retry();
     this.#queue.push(task);
     task.group?.tasks.add(task);
@@ -184,7 +189,7 @@ export class Dispatcher {
         if (slot.takeBackOne(task)) {
           // never started there
         } else if (retireRunning && slot.current().seq === task.seq) {
-          slot.child.abort(task.seq, ABORTED);
+          slot.abort(task.seq, ABORTED);
           this.#workers.retire(slot, true);
         }
       }
@@ -278,7 +283,7 @@ export class Dispatcher {
       this.#queue.compact();
     }
     if (this.#queue.length > 0) return;
-    this.#steal();
+    this.#requeue(stealHalf(this.#slots));
     if (this.#state === "closing" && this.#holds === 0) {
       for (const slot of this.#slots) {
         if (slot.inflight.size === 0) this.#workers.retire(slot, false);
@@ -288,73 +293,20 @@ export class Dispatcher {
 
   /** Sends up to `count` queued tasks to `slot` in one message. */
   #send(slot: PoolSlot, count: number): number {
-    const batch: unknown[] = [];
-    const tasks: PoolTask[] = [];
-    const fnIds = new Set<number>();
-    while (tasks.length < count) {
-      const task = this.#queue.shift();
-      if (task === undefined) break;
-      slot.assign(task);
-      tasks.push(task);
-      fnIds.add(task.fn.id);
-      batch.push(task.seq, task.fn.id, task.kind, task.payload);
-    }
-    if (tasks.length === 0) return 0;
-    const fns = slot.child.unsent(fnIds);
-    try {
-      slot.child.send({ t: "run", fns, batch });
-    } catch {
-      // Something in the batch cannot be cloned: send one by one, and fail
-      // only the tasks that cannot go.
-      for (let i = 0; i < tasks.length; i++) {
-        const task = tasks[i]!;
-        const one = batch.slice(i * TASK_WORDS, (i + 1) * TASK_WORDS);
-        try {
-          slot.child.send({ t: "run", fns: i === 0 ? fns : null, batch: one });
-        } catch (error) {
-          if (slot.takeBackOne(task)) slot.inflight.delete(task.seq);
-          this.#settle(
-            task,
-            false,
-            new TypeError(
-              `Cannot send task ${task.id} to a worker: ${
-                (error as Error).message
-              }`,
-              { cause: error },
-            ),
-          );
-        }
-      }
-    }
-    this.#armWatchdog(slot);
-    return tasks.length;
+    const sent = sendBatch(
+      slot,
+      this.#queue,
+      count,
+      (task, error) => this.#settle(task, false, error),
+    );
+    if (sent > 0) this.#armWatchdog(slot);
+    return sent;
   }
 
   #requeue(tasks: PoolTask[]): void {
     if (tasks.length === 0) return;
     this.#queue.unshift(tasks);
     this.#schedule();
-  }
-
-  /** An idle worker takes half of the unstarted tasks of the busiest one. */
-  #steal(): void {
-    let idle = false;
-    let donor: PoolSlot | undefined;
-    let most = 1;
-    for (const slot of this.#slots) {
-      if (!slot.open) continue;
-      if (slot.inflight.size === 0) {
-        idle = true;
-        continue;
-      }
-      const unstarted = slot.unstarted();
-      if (unstarted > most) {
-        most = unstarted;
-        donor = slot;
-      }
-    }
-    if (!idle || donor === undefined) return;
-    this.#requeue(donor.takeBack(Math.floor(most / 2)));
   }
 
   // -------------------------------------------------------------------------
@@ -370,37 +322,12 @@ export class Dispatcher {
   }
 
   #results(slot: PoolSlot, batch: unknown[]): void {
-    const epoch = slot.child.epoch;
-    for (let i = 0; i < batch.length; i += RESULT_WORDS) {
-      const seq = batch[i] as number;
-      const task = slot.inflight.get(seq);
-      if (task === undefined) continue;
-      slot.inflight.delete(seq);
-      const status = batch[i + 1] as number;
-      const value = batch[i + 2];
-      this.stats.sample(
-        (batch[i + 3] as number) / 1000 + epoch - task.submitted,
-        (batch[i + 4] as number) / 1000,
-      );
-      if (status === OK) {
-        let decoded: unknown;
-        try {
-          decoded = fromTransferable(value);
-        } catch (error) {
-          this.#settle(task, false, error);
-          continue;
-        }
-        this.#settle(task, true, decoded);
-      } else if (status === THREW) {
-        this.#settle(
-          task,
-          false,
-          new RemoteError(deserializeError(value as ErrorRecord)),
-        );
-      } else if (status === FAILED) {
-        this.#settle(task, false, deserializeError(value as ErrorRecord));
-      }
-    }
+    settleResults(
+      slot,
+      batch,
+      this.stats,
+      (task, ok, value) => this.#settle(task, ok, value),
+    );
     if (slot.inflight.size === 0) {
       slot.idleSince = performance.now();
       if (slot.counter >= this.#o.maxTasksPerChild) {
@@ -416,7 +343,7 @@ export class Dispatcher {
   #armWatchdog(slot: PoolSlot): void {
     armWatchdog(slot, this.#o.taskTimeout, (seq) => {
       const task = slot.inflight.get(seq);
-      slot.child.abort(seq, TIMED_OUT);
+      slot.abort(seq, TIMED_OUT);
       if (task !== undefined) {
         slot.inflight.delete(seq);
         this.#settle(

@@ -6,11 +6,14 @@
  * @module
  */
 import type { Child } from "./_child.ts";
+import { countPosted, listening, offer } from "./_pool_lane.ts";
 import type { PoolTask } from "./_pool_task.ts";
 import {
   assign,
   claimed,
+  compact,
   CURRENT,
+  type ParentMessage,
   revoke,
   RING,
   RUNNING_SYNC,
@@ -34,8 +37,32 @@ export class PoolSlot {
   watchdog: ReturnType<typeof setTimeout> | undefined;
   grace: ReturnType<typeof setTimeout> | undefined;
 
+  /** `child`, about to be started (its `init` counts as posted). */
   constructor(child: Child) {
     this.child = child;
+    countPosted(child.control);
+  }
+
+  /**
+   * Sends `message`: a small `run` through the wake lane when the worker
+   * spins for work (`_pool_lane.ts`), else posted (and counted).
+   *
+   * @throws A `DataCloneError` when it cannot be cloned.
+   */
+  send(message: ParentMessage): void {
+    const control = this.child.control;
+    if (message.t === "run" && listening(control)) {
+      const text = compact(message);
+      if (text !== undefined && offer(control, text)) return;
+    }
+    this.child.send(message);
+    countPosted(control);
+  }
+
+  /** Aborts the `currentTask()` signal of task `seq` (`-1`: any task). */
+  abort(seq: number, kind: number): void {
+    this.child.abort(seq, kind);
+    countPosted(this.child.control);
   }
 
   /** Whether it may be given tasks. */

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { PoolStats } from "./pool_options.ts";
 
 const SAMPLES = 2048;
 
@@ -66,4 +67,29 @@ export class StatsRecorder {
     if (elapsed <= 0) return 0;
     return Math.min(1, this.#busyMs / (elapsed * processes));
   }
+}
+
+/** What `pool.stats` reads from a dispatcher. */
+export interface StatsSource {
+  readonly stats: StatsRecorder;
+  readonly queued: number;
+  readonly running: number;
+  readonly workers: number;
+  readonly stuck: number;
+}
+
+/** The `pool.stats` snapshot of `d`, a pool of `processes`. */
+export function poolStats(d: StatsSource, processes: number): PoolStats {
+  return {
+    completed: d.stats.completed,
+    failed: d.stats.failed,
+    queued: d.queued,
+    running: d.running,
+    workers: d.workers,
+    respawns: d.stats.respawns,
+    stuckWorkers: d.stuck,
+    utilization: d.stats.utilization(processes),
+    runTime: d.stats.runTime(),
+    waitTime: d.stats.waitTime(),
+  };
 }

@@ -19,8 +19,9 @@ import { type PoolTask, TaskGroup } from "./_pool_task.ts";
 import {
   CALL,
   type FnDef,
+  isNumberChunk,
   MAP_CHUNK,
-  numbersAsFloat64,
+  numbersAsTyped,
   STARMAP_CHUNK,
 } from "./_protocol.ts";
 import { PoolClosedError, PoolFullError } from "./errors.ts";
@@ -56,7 +57,7 @@ export class Submitter {
         this.#submit(
           def,
           star ? STARMAP_CHUNK : MAP_CHUNK,
-          (star ? undefined : numbersAsFloat64(items)) ?? items,
+          isNumberChunk(items) || star ? items : numbersAsTyped(items) ?? items,
           items.length,
           group,
           resolve,
@@ -113,7 +114,7 @@ export class Submitter {
       );
     }
     let payload: unknown = args;
-    if (!(args instanceof Float64Array) && !primitives(args as unknown[])) {
+    if (!isNumberChunk(args) && !primitives(args as unknown[])) {
       try {
         payload = toTransferable(args, {
           name,
@@ -143,14 +144,15 @@ export class Submitter {
     this.#dispatcher.submit(task);
   }
 
-  /** Submits one call (`apply`); `options` may cancel it. */
-  call(
+  /** Submits one call (`apply`, as `what`); `options` may cancel it. */
+  call<R>(
+    what: string,
     fn: unknown,
     args: unknown,
     options: ApplyOptions | undefined,
-    what: string,
-  ): Promise<unknown> {
-    return new Promise((resolve, reject) => {
+  ): Promise<R> {
+    what = `run Pool.${what}`;
+    return new Promise<unknown>((resolve, reject) => {
       const def = this.#o.fns.define(fn, what);
       if (!Array.isArray(args)) {
         throw new TypeError(
@@ -198,7 +200,7 @@ export class Submitter {
           );
         }, timeout);
       }
-    });
+    }) as Promise<R>;
   }
 
   #mapOptions(what: string, options: MapOptions | undefined) {
@@ -215,38 +217,46 @@ export class Submitter {
     return { chunksize, signal: options?.signal, timeout, onProgress };
   }
 
-  /** Runs a `map` (`star`: a `starmap`); rejects rather than throws. */
-  map(
+  /** Runs a `map` (`what`, a `starmap` when it says so); rejects, never throws. */
+  map<R>(
+    what: string,
     fn: unknown,
     items: unknown,
     options: MapOptions | undefined,
-    star: boolean,
-    what: string,
-  ): Promise<unknown[]> {
+  ): Promise<R[]> {
+    const star = what.startsWith("starmap");
+    what = `run Pool.${what}`;
     try {
       const def = this.#o.fns.define(fn, what);
       checkItems(what, items);
       const call = this.#mapOptions(what, options);
       this.#checkOpen(what);
-      return runMap(this.host, def, star, items as MapItems<unknown>, call);
+      return runMap(
+        this.host,
+        def,
+        star,
+        items as MapItems<unknown>,
+        call,
+      ) as Promise<R[]>;
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
-  /** Starts an `imap` (`ordered`) or `imapUnordered`. */
-  imap(
+  /** Starts an `imap` or `imapUnordered` (`what`). */
+  imap<R>(
+    what: string,
     fn: unknown,
     items: unknown,
     options: ImapOptions | undefined,
-    ordered: boolean,
-    what: string,
-  ): ImapIterator<unknown> {
+  ): AsyncIterableIterator<R> {
+    const ordered = what === "imap";
+    what = `run Pool.${what}`;
     const def = this.#o.fns.define(fn, what);
     checkItems(what, items);
     const call = this.#mapOptions(what, options);
     this.#checkOpen(what);
-    return new ImapIterator(this.host, def, items as MapItems<unknown>, {
+    return new ImapIterator<R>(this.host, def, items as MapItems<R>, {
       ordered,
       star: false,
       chunksize: call.chunksize ?? 1,

@@ -28,6 +28,9 @@
  *   it started, in ms since the parent's `epoch` (sent at init).
  * - `ABORT` / `ABORT_KIND`: the seq whose `currentTask()` signal must abort
  *   (`-1`: every task), and why (`ABORTED`, `TIMED_OUT`, `TERMINATED`).
+ * - `LANE`, `POSTED`, `RECEIVED`, `LANE_LENGTH` and the text after the ring:
+ *   the wake lane, through which a small message reaches a child that spins
+ *   for work without a `postMessage` (`_pool_lane.ts`).
  * - A ring of `RING` claim slots. Before posting task `seq` the parent stores
  *   `seq` in slot `seq % RING`. The child claims a task with
  *   `compareExchange(slot, seq, -seq)` before running it; the parent takes an
@@ -52,12 +55,24 @@ export const STARTED_AT = 2;
 export const ABORT = 3;
 /** Control block word: why (`ABORTED`, `TIMED_OUT`, `TERMINATED`). */
 export const ABORT_KIND = 4;
+/** Control block word: the wake lane's state (`_pool_lane.ts`). */
+export const LANE = 5;
+/** Control block word: messages the parent posted (not through the lane). */
+export const POSTED = 6;
+/** Control block word: posted messages the child has handled. */
+export const RECEIVED = 7;
+/** Control block word: length of the message in the lane, in chars. */
+export const LANE_LENGTH = 8;
 /** First claim slot. */
-export const RING_BASE = 8;
+export const RING_BASE = 16;
 /** Number of claim slots: the most tasks a child may hold at once. */
 export const RING = 1024;
+/** Byte offset of the lane's message text (UTF-16 code units). */
+export const LANE_TEXT = (RING_BASE + RING) * 4;
+/** Most chars a message may have to travel through the lane. */
+export const LANE_CHARS = 2048;
 /** Size of a control block in bytes. */
-export const CONTROL_BYTES = (RING_BASE + RING) * 4;
+export const CONTROL_BYTES = LANE_TEXT + LANE_CHARS * 2;
 
 /** `STATE` values. */
 export const BOOTING = 0, IDLE = 1, RUNNING_SYNC = 2, AWAITING = 3, ENDED = 4;
@@ -264,24 +279,49 @@ export function expand<T extends ParentMessage | ChildMessage>(
   return (typeof data === "string" ? JSON.parse(data) : data) as T;
 }
 
-/** Chunks at least this long travel as `Float64Array` when all numbers. */
-const FLOAT64_CHUNK = 64;
+/** Chunks at least this long travel as a typed array when all numbers. */
+export const FLOAT64_CHUNK = 64;
+
+/** A chunk of numbers as it travels (see `numbersAsTyped`). */
+export type NumberChunk = Int32Array | Float64Array;
+
+/** Whether `value` is a chunk of numbers (`numbersAsTyped`). */
+export function isNumberChunk(value: unknown): value is NumberChunk {
+  return value instanceof Int32Array || value instanceof Float64Array;
+}
+
+/** Whether `value` is an int32 that an `Int32Array` keeps exactly (not -0). */
+export function isInt32(value: number): boolean {
+  return (value | 0) === value && (value !== 0 || 1 / value > 0);
+}
 
 /**
- * `values` as a `Float64Array` when it is long and all numbers: cloning a
- * typed array is a copy of its bytes, cloning an array of numbers costs per
- * element (about 20× more in Deno 2.9). Exact for every double.
+ * What `values` hold: `2` when all are int32 numbers, `1` when all are
+ * numbers, `0` otherwise.
  */
-export function numbersAsFloat64(
-  values: ArrayLike<unknown>,
-): Float64Array | undefined {
-  const n = values.length;
-  if (n < FLOAT64_CHUNK) return undefined;
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
+export function numberKind(values: ArrayLike<unknown>): 0 | 1 | 2 {
+  let kind: 1 | 2 = 2;
+  for (let i = 0; i < values.length; i++) {
     const value = values[i];
-    if (typeof value !== "number") return undefined;
-    out[i] = value;
+    if (typeof value !== "number") return 0;
+    if (kind === 2 && !isInt32(value)) kind = 1;
   }
-  return out;
+  return kind;
+}
+
+/**
+ * `values` as an `Int32Array` (all int32) or a `Float64Array` (all numbers)
+ * when long enough, else `undefined`: cloning a typed array is a copy of its
+ * bytes, cloning an array of numbers costs per element (about 20× more in
+ * Deno 2.9); and int32 values read back as small integers, as they were
+ * (V8 keeps optimized code that saw them). Exact for every number.
+ */
+export function numbersAsTyped(
+  values: ArrayLike<unknown>,
+): NumberChunk | undefined {
+  if (values.length < FLOAT64_CHUNK) return undefined;
+  const kind = numberKind(values);
+  if (kind === 0) return undefined;
+  const list = values as ArrayLike<number>;
+  return kind === 2 ? Int32Array.from(list) : Float64Array.from(list);
 }

@@ -1,6 +1,6 @@
 /**
  * A child's outgoing results, encoded and batched. A value crosses in
- * transferable form (numbers, primitive arrays and `Float64Array`s as they
+ * transferable form (numbers, primitive arrays and number chunks as they
  * are; the transfer walk is loaded on first need), an error as its record;
  * a value that cannot cross fails its task with that error instead.
  * Each result is `RESULT_WORDS` words
@@ -19,7 +19,13 @@ import {
   primitiveArray,
 } from "./_child_codec.ts";
 import { ChunkOutcomes } from "./_run_chunk.ts";
-import { type ChildMessage, FAILED, OK, RESULT_WORDS } from "./_protocol.ts";
+import {
+  type ChildMessage,
+  FAILED,
+  isNumberChunk,
+  OK,
+  RESULT_WORDS,
+} from "./_protocol.ts";
 
 /** Where a `ResultBatch` sends and what it reads. */
 export interface ResultBatchOptions {
@@ -36,6 +42,7 @@ export class ResultBatch {
   readonly #o: ResultBatchOptions;
   #pending: unknown[] = [];
   #lastFlush = 0;
+  #lastRun = 0;
 
   constructor(options: ResultBatchOptions) {
     this.#o = options;
@@ -44,6 +51,11 @@ export class ResultBatch {
   /** Results waiting to be sent. */
   get size(): number {
     return this.#pending.length / RESULT_WORDS;
+  }
+
+  /** How long the task of the latest result ran (ms). */
+  get lastRun(): number {
+    return this.#lastRun;
   }
 
   /** Milliseconds since the last flush (or since the oldest result came). */
@@ -57,7 +69,7 @@ export class ResultBatch {
    */
   ok(seq: number, value: unknown, start: number): Promise<void> | undefined {
     if (
-      isPrimitive(value) || value instanceof Float64Array ||
+      isPrimitive(value) || isNumberChunk(value) ||
       primitiveArray(value)
     ) {
       this.#push(seq, OK, value, start);
@@ -102,6 +114,7 @@ export class ResultBatch {
     if (this.#o.ended()) return;
     if (this.#pending.length === 0) this.#lastFlush = performance.now();
     const end = this.#o.now();
+    this.#lastRun = end - start;
     // Times in whole microseconds: shorter as JSON, exact enough for stats.
     this.#pending.push(
       seq,

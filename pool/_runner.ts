@@ -12,8 +12,10 @@
  *    chunk runs through `_run_chunk.ts`); await only a returned promise.
  * 3. Encode the result and queue it (`_result_batch.ts`). Results are flushed
  *    (one `results` message) when the local queue runs dry, every
- *    `FLUSH_COUNT` results, before awaiting when the oldest queued result is
- *    older than `FLUSH_MS`, and before the child ends for any reason. So a child that dies or is retired delivers every
+ *    `FLUSH_COUNT` results, after a task that ran `FLUSH_MS` or more (the
+ *    next one may be as long), before awaiting when the oldest queued
+ *    result is older than `FLUSH_MS`, and before the child ends for any
+ *    reason. So a child that dies or is retired delivers every
  *    result it computed; only a child stuck for good in synchronous code
  *    holds back the results of its last `FLUSH_MS` of work.
  *
@@ -30,20 +32,25 @@ import {
   loadedTransfer,
   loadTransfer,
 } from "./_child_codec.ts";
+import { countReceived, listen, SPIN_MS } from "./_pool_lane.ts";
 import { ResultBatch } from "./_result_batch.ts";
+import type { RunnerHost, TaskFn } from "./_runner_host.ts";
+import { warmTransfer } from "./_transfer_list.ts";
 import { isThenable, runChunk } from "./_run_chunk.ts";
 import { bootState } from "./_boot_state.ts";
 import { clearTask, runAs, shareThread, TaskContext } from "./_task_context.ts";
 import {
   AWAITING,
-  type ChildMessage,
+  CALL,
   claim,
   CONTROL_BYTES,
   CURRENT,
   ENDED,
   type EntryMessage,
   type ExitPhase,
+  expand,
   FAILED,
+  FLOAT64_CHUNK,
   type FnDef,
   IDLE,
   MAP_CHUNK,
@@ -58,29 +65,7 @@ import {
 } from "./_protocol.ts";
 
 export { checkExport } from "./_fn_table.ts";
-
-/** A task function. */
-// deno-lint-ignore no-explicit-any
-export type TaskFn = (...args: any[]) => unknown;
-
-/** What the runner needs from the thread it runs in. */
-export interface RunnerHost {
-  /** Sends a message to the parent. May throw a `DataCloneError`. */
-  post(message: ChildMessage): void;
-  /** Finds a task function; throws the `TypeError` when it cannot. */
-  resolve(def: FnDef): TaskFn | Promise<TaskFn>;
-  /** Ends the child, after its `exit` message was posted. */
-  end(code: number, phase: ExitPhase): void;
-  /** Other code shares the thread (inline): track tasks per async context. */
-  shared: boolean;
-  /** Prints an entry's uncaught error as Python does (process mode). */
-  report?: (error: unknown) => void;
-  /**
-   * Called when task `seq` was claimed, just before it runs (a subprocess
-   * child tells its parent, which cannot see its control block).
-   */
-  claimed?: (seq: number) => void;
-}
+export type { RunnerHost, TaskFn } from "./_runner_host.ts";
 
 const FLUSH_COUNT = 32;
 const FLUSH_MS = 1;
@@ -101,9 +86,16 @@ export class Runner {
   readonly #results: ResultBatch;
   #slowAwaits = false;
   #mode: "process" | "pool" | undefined;
+  #warm = false;
+  /** Posted messages handled (`RECEIVED`). */
+  #received = 0;
+  /** Whether it spins for work when dry: a worker thread of its own. */
+  readonly #spins: boolean;
 
   constructor(host: RunnerHost) {
     this.#host = host;
+    this.#spins = !host.shared && host.claimed === undefined &&
+      "WorkerGlobalScope" in globalThis;
     this.#results = new ResultBatch({
       post: (message) => host.post(message),
       now: () => since(this.#epoch),
@@ -122,9 +114,14 @@ export class Runner {
     return this.#ended;
   }
 
-  /** Handles one message from the parent. */
+  /** Handles one message the parent posted. */
   handle(message: ParentMessage): void {
     if (this.#ended) return;
+    this.#take(message);
+    countReceived(this.#control, ++this.#received);
+  }
+
+  #take(message: ParentMessage): void {
     switch (message.t) {
       case "init":
         void this.#init(message);
@@ -279,29 +276,54 @@ export class Runner {
     if (this.#draining || !this.#ready) return;
     this.#draining = true;
     try {
-      while (this.#head < this.#queue.length && !this.#ended) {
-        const queue = this.#queue;
-        const at = this.#head;
-        this.#head = at + TASK_WORDS;
-        const seq = queue[at] as number;
-        if (!claim(this.#control, seq)) continue;
-        this.#host.claimed?.(seq);
-        const payload = queue[at + 3];
-        queue[at + 3] = undefined;
-        const running = this.#task(
-          seq,
-          queue[at + 1] as number,
-          queue[at + 2] as number,
-          payload,
-        );
-        if (running !== undefined) await running;
-        if (
-          this.#results.size >= FLUSH_COUNT ||
-          this.#results.age() >= FLUSH_MS
-        ) this.#flush();
+      for (;;) {
+        await this.#runQueued();
+        // More may have come while a task was awaited.
+        if (this.#head < this.#queue.length && !this.#ended) continue;
+        if (!this.#listen()) break;
       }
     } finally {
       this.#draining = false;
+    }
+  }
+
+  /**
+   * A worker that ran dry spins briefly for work (`_pool_lane.ts`); `true`
+   * when a message came that way (it is handled, its tasks queued).
+   */
+  #listen(): boolean {
+    if (!this.#spins || this.#ended || this.#head < this.#queue.length) {
+      return false;
+    }
+    const text = listen(this.#control, this.#received, SPIN_MS);
+    if (text === undefined) return false;
+    this.#take(expand<ParentMessage>(text));
+    return true;
+  }
+
+  async #runQueued(): Promise<void> {
+    while (this.#head < this.#queue.length && !this.#ended) {
+      const queue = this.#queue;
+      const at = this.#head;
+      this.#head = at + TASK_WORDS;
+      const seq = queue[at] as number;
+      if (!claim(this.#control, seq)) continue;
+      this.#host.claimed?.(seq);
+      const payload = queue[at + 3];
+      queue[at + 3] = undefined;
+      const running = this.#task(
+        seq,
+        queue[at + 1] as number,
+        queue[at + 2] as number,
+        payload,
+      );
+      if (running !== undefined) await running;
+      // A result waits at most FLUSH_MS, or one task if tasks are long.
+      const results = this.#results;
+      if (
+        results.size >= FLUSH_COUNT || results.age() >= FLUSH_MS ||
+        results.lastRun >= FLUSH_MS
+      ) this.#flush();
     }
     if (this.#head >= this.#queue.length) {
       this.#queue = [];
@@ -337,6 +359,15 @@ export class Runner {
       }
     }
     const args = payload as unknown[];
+    if (
+      kind !== CALL && !this.#warm && this.#spins &&
+      (payload as ArrayLike<unknown>).length >= FLOAT64_CHUNK
+    ) {
+      // Bulk map chunks may return large results: pay the first transfer's
+      // cost once this one is sent.
+      this.#warm = true;
+      setTimeout(warmTransfer, 0);
+    }
     let value: unknown;
     try {
       const context = new TaskContext(seq, this.#control);

@@ -167,7 +167,7 @@ export class WorkerRoster {
     slot.retiring = true;
     if (replace && this.#host.state() === "running") this.#replacements++;
     this.#host.requeue(slot.takeBack());
-    slot.child.send({ t: "retire" });
+    slot.send({ t: "retire" });
     if (slot.watchdog !== undefined) clearTimeout(slot.watchdog);
     slot.watchdog = undefined;
     slot.grace = setTimeout(() => {

@@ -9,6 +9,7 @@ import { assertNotImporting } from "./_boot_state.ts";
 import { Dispatcher } from "./_dispatcher.ts";
 import { FnTable } from "./_fn_table.ts";
 import { poolConfig } from "./_pool_config.ts";
+import { poolStats } from "./_pool_stats.ts";
 import { Submitter } from "./_pool_submit.ts";
 import { within } from "./_wait.ts";
 import { AsyncResult } from "./async_result.ts";
@@ -52,10 +53,8 @@ import type { JoinOptions, TaskFunction } from "./process.ts";
  * import assert from "node:assert/strict";
  * import { add, square } from "../tests/fixtures/pool_tasks.ts";
  *
- * await using pool = new Pool({
- *   processes: 2,
- *   module: new URL("../tests/fixtures/pool_tasks.ts", import.meta.url),
- * });
+ * const module = new URL("../tests/fixtures/pool_tasks.ts", import.meta.url);
+ * await using pool = new Pool({ processes: 2, module });
  * assert.deepEqual(await pool.map(square, [1, 2, 3]), [1, 4, 9]);
  * assert.deepEqual(await pool.starmap(add, [[1, 2], [3, 4]]), [3, 7]);
  * assert.equal(await pool.apply(add, [2, 3]), 5);
@@ -123,19 +122,7 @@ export class Pool implements AsyncDisposable {
    * ```
    */
   get stats(): PoolStats {
-    const d = this.#dispatcher;
-    return {
-      completed: d.stats.completed,
-      failed: d.stats.failed,
-      queued: d.queued,
-      running: d.running,
-      workers: d.workers,
-      respawns: d.stats.respawns,
-      stuckWorkers: d.stuck,
-      utilization: d.stats.utilization(this.#processes),
-      runTime: d.stats.runTime(),
-      waitTime: d.stats.waitTime(),
-    };
+    return poolStats(this.#dispatcher, this.#processes);
   }
 
   /**
@@ -159,10 +146,8 @@ export class Pool implements AsyncDisposable {
    * import assert from "node:assert/strict";
    * import { add } from "../tests/fixtures/pool_tasks.ts";
    *
-   * await using pool = new Pool({
-   *   processes: 1,
-   *   module: new URL("../tests/fixtures/pool_tasks.ts", import.meta.url),
-   * });
+   * const module = new URL("../tests/fixtures/pool_tasks.ts", import.meta.url);
+   * await using pool = new Pool({ processes: 1, module });
    * const sum: number = await pool.apply(add, [2, 3]);
    * assert.equal(sum, 5);
    * assert.equal(await pool.apply("add", [2, 3]), 5); // by export name
@@ -173,9 +158,7 @@ export class Pool implements AsyncDisposable {
     args: Parameters<F>,
     options?: ApplyOptions,
   ): Promise<TaskResult<F>> {
-    return this.#submitter.call(fn, args, options, "run Pool.apply") as Promise<
-      TaskResult<F>
-    >;
+    return this.#submitter.call("apply", fn, args, options);
   }
 
   /**
@@ -193,10 +176,8 @@ export class Pool implements AsyncDisposable {
    * import assert from "node:assert/strict";
    * import { square } from "../tests/fixtures/pool_tasks.ts";
    *
-   * await using pool = new Pool({
-   *   processes: 2,
-   *   module: new URL("../tests/fixtures/pool_tasks.ts", import.meta.url),
-   * });
+   * const module = new URL("../tests/fixtures/pool_tasks.ts", import.meta.url);
+   * await using pool = new Pool({ processes: 2, module });
    * const results = [1, 2, 3].map((x) => pool.applyAsync(square, [x]));
    * assert.deepEqual(await Promise.all(results.map((r) => r.get())), [1, 4, 9]);
    * ```
@@ -207,9 +188,7 @@ export class Pool implements AsyncDisposable {
     options?: ApplyAsyncOptions<TaskResult<F>>,
   ): AsyncResult<TaskResult<F>> {
     return new AsyncResult(
-      this.#submitter.call(fn, args, options, "run Pool.applyAsync") as Promise<
-        TaskResult<F>
-      >,
+      this.#submitter.call<TaskResult<F>>("applyAsync", fn, args, options),
       options,
     );
   }
@@ -233,10 +212,8 @@ export class Pool implements AsyncDisposable {
    * import assert from "node:assert/strict";
    * import { square } from "../tests/fixtures/pool_tasks.ts";
    *
-   * await using pool = new Pool({
-   *   processes: 2,
-   *   module: new URL("../tests/fixtures/pool_tasks.ts", import.meta.url),
-   * });
+   * const module = new URL("../tests/fixtures/pool_tasks.ts", import.meta.url);
+   * await using pool = new Pool({ processes: 2, module });
    * const squares: number[] = await pool.map(square, [1, 2, 3, 4]);
    * assert.deepEqual(squares, [1, 4, 9, 16]);
    * ```
@@ -246,15 +223,7 @@ export class Pool implements AsyncDisposable {
     items: MapItems<Parameters<F>[0]>,
     options?: MapOptions,
   ): Promise<TaskResult<F>[]> {
-    return this.#submitter.map(
-      fn,
-      items,
-      options,
-      false,
-      "run Pool.map",
-    ) as Promise<
-      TaskResult<F>[]
-    >;
+    return this.#submitter.map("map", fn, items, options);
   }
 
   /**
@@ -282,15 +251,7 @@ export class Pool implements AsyncDisposable {
     options?: MapAsyncOptions<TaskResult<F>>,
   ): AsyncResult<TaskResult<F>[]> {
     return new AsyncResult(
-      this.#submitter.map(
-        fn,
-        items,
-        options,
-        false,
-        "run Pool.mapAsync",
-      ) as Promise<
-        TaskResult<F>[]
-      >,
+      this.#submitter.map<TaskResult<F>>("mapAsync", fn, items, options),
       options,
     );
   }
@@ -310,10 +271,8 @@ export class Pool implements AsyncDisposable {
    * import assert from "node:assert/strict";
    * import { add } from "../tests/fixtures/pool_tasks.ts";
    *
-   * await using pool = new Pool({
-   *   processes: 2,
-   *   module: new URL("../tests/fixtures/pool_tasks.ts", import.meta.url),
-   * });
+   * const module = new URL("../tests/fixtures/pool_tasks.ts", import.meta.url);
+   * await using pool = new Pool({ processes: 2, module });
    * assert.deepEqual(await pool.starmap(add, [[1, 1], [2, 2]]), [2, 4]);
    * ```
    */
@@ -322,15 +281,7 @@ export class Pool implements AsyncDisposable {
     items: MapItems<Parameters<F>>,
     options?: MapOptions,
   ): Promise<TaskResult<F>[]> {
-    return this.#submitter.map(
-      fn,
-      items,
-      options,
-      true,
-      "run Pool.starmap",
-    ) as Promise<
-      TaskResult<F>[]
-    >;
+    return this.#submitter.map("starmap", fn, items, options);
   }
 
   /**
@@ -357,15 +308,7 @@ export class Pool implements AsyncDisposable {
     options?: MapAsyncOptions<TaskResult<F>>,
   ): AsyncResult<TaskResult<F>[]> {
     return new AsyncResult(
-      this.#submitter.map(
-        fn,
-        items,
-        options,
-        true,
-        "run Pool.starmapAsync",
-      ) as Promise<
-        TaskResult<F>[]
-      >,
+      this.#submitter.map<TaskResult<F>>("starmapAsync", fn, items, options),
       options,
     );
   }
@@ -393,10 +336,8 @@ export class Pool implements AsyncDisposable {
    * async function* naturals() {
    *   for (let n = 1; ; n++) yield n;
    * }
-   * await using pool = new Pool({
-   *   processes: 2,
-   *   module: new URL("../tests/fixtures/pool_tasks.ts", import.meta.url),
-   * });
+   * const module = new URL("../tests/fixtures/pool_tasks.ts", import.meta.url);
+   * await using pool = new Pool({ processes: 2, module });
    * const out: number[] = [];
    * for await (const sq of pool.imap(square, naturals())) {
    *   out.push(sq);
@@ -410,13 +351,7 @@ export class Pool implements AsyncDisposable {
     items: MapItems<Parameters<F>[0]>,
     options?: ImapOptions,
   ): AsyncIterableIterator<TaskResult<F>> {
-    return this.#submitter.imap(
-      fn,
-      items,
-      options,
-      true,
-      "run Pool.imap",
-    ) as AsyncIterableIterator<TaskResult<F>>;
+    return this.#submitter.imap("imap", fn, items, options);
   }
 
   /**
@@ -435,10 +370,8 @@ export class Pool implements AsyncDisposable {
    * import { Pool } from "@mp/multiprocessing/pool";
    * import assert from "node:assert/strict";
    *
-   * await using pool = new Pool({
-   *   processes: 2,
-   *   module: new URL("../tests/fixtures/pool_tasks.ts", import.meta.url),
-   * });
+   * const module = new URL("../tests/fixtures/pool_tasks.ts", import.meta.url);
+   * await using pool = new Pool({ processes: 2, module });
    * const it = pool.imapUnordered("maybeFail", [1, 2, 3, 4]); // fails on 3
    * const got: number[] = [];
    * let errors = 0;
@@ -458,13 +391,7 @@ export class Pool implements AsyncDisposable {
     items: MapItems<Parameters<F>[0]>,
     options?: ImapOptions,
   ): AsyncIterableIterator<TaskResult<F>> {
-    return this.#submitter.imap(
-      fn,
-      items,
-      options,
-      false,
-      "run Pool.imapUnordered",
-    ) as AsyncIterableIterator<TaskResult<F>>;
+    return this.#submitter.imap("imapUnordered", fn, items, options);
   }
 
   /**
@@ -496,10 +423,8 @@ export class Pool implements AsyncDisposable {
    * import { Pool, PoolClosedError } from "@mp/multiprocessing/pool";
    * import assert from "node:assert/strict";
    *
-   * const pool = new Pool({
-   *   processes: 1,
-   *   module: new URL("../tests/fixtures/pool_tasks.ts", import.meta.url),
-   * });
+   * const module = new URL("../tests/fixtures/pool_tasks.ts", import.meta.url);
+   * const pool = new Pool({ processes: 1, module });
    * const pending = pool.apply("sleep", [60_000]);
    * pool.terminate();
    * await assert.rejects(pending, PoolClosedError);
