@@ -17,35 +17,113 @@ import type { Op } from "./_ring_ops.ts";
 const SLICE_MS = 100;
 const SPIN_MAX_NS = 50_000;
 const SPIN_PROBE_NS = 2_000;
+const HOLD_MAX_MS = 1;
+const HOLD_MIN_MS = 0.05;
 
 /**
- * This thread's spin budget, adapted like an adaptive mutex: it doubles
- * when a spin sees the change (the other side runs on another CPU) and
- * halves when it does not (the CPUs are busy, and spinning only takes time
- * from the thread it waits for), down to nothing; then one wait in 32
- * probes with a short spin, so that the budget can grow back.
+ * This thread's spin budget, adapted like an adaptive mutex. A spin that
+ * sees the change doubles it (the other side runs on another CPU). A wait
+ * that had to sleep is judged when it wakes: if the change came within
+ * `SPIN_MAX_NS` of the start of the spin, a longer spin would have caught
+ * it and the budget grows to cover it; if later (the other side was idle,
+ * or the CPUs are busy and spinning only takes time from the thread it
+ * waits for), the budget halves, down to nothing. Then one wait in 32
+ * probes with a short spin, and a quick wake-up grows the budget back.
  */
 let budget = 8_000;
 let waits = 0;
+/** When the current wait started spinning (ms, `performance.now()`). */
+let spinStart = 0;
 
 /** Spins until `h[word] !== value` or the spin budget is spent. */
 function spin(h: Int32Array, word: number, value: number): boolean {
   let limit = budget;
+  const start = spinStart = performance.now();
   if (limit < 100) {
     if ((++waits & 31) !== 0) return Atomics.load(h, word) !== value;
     limit = SPIN_PROBE_NS;
   }
-  const start = performance.now();
   for (let i = 1;; i++) {
     if (Atomics.load(h, word) !== value) {
       budget = Math.min(SPIN_MAX_NS, Math.max(2 * budget, SPIN_PROBE_NS));
       return true;
     }
-    if ((i & 31) === 0 && (performance.now() - start) * 1e6 > limit) {
-      budget /= 2;
-      return false;
-    }
+    if ((i & 15) === 0) {
+      if ((performance.now() - start) * 1e6 > limit) return false;
+    } else Atomics.pause();
   }
+}
+
+/**
+ * Judges the spin budget after a sleeping wait: `woken` when it ended with
+ * the change rather than a timeout.
+ */
+function judge(woken: boolean, start = spinStart): void {
+  const ns = (performance.now() - start) * 1e6;
+  if (woken && ns < SPIN_MAX_NS) {
+    budget = Math.min(SPIN_MAX_NS, Math.max(2 * budget, SPIN_PROBE_NS, ns));
+  } else budget /= 2;
+}
+
+/**
+ * The async path's hold budget in ms: how long a wait may block the thread
+ * (`Atomics.wait`) before it yields to the event loop with `waitAsync`. A
+ * blocking wake-up costs a few µs, a `waitAsync` one 30–60 µs (a task
+ * posted to the event loop). The budget stays while holds are woken (the
+ * other side answers quickly) and halves when one times out (the other
+ * side is idle: stalling the event loop would only add latency elsewhere),
+ * down to nothing; then one wait in 16 probes with a short hold.
+ */
+let holdBudget = HOLD_MAX_MS;
+let holdWaits = 0;
+
+/**
+ * Blocks on `h[word] === value` for at most the hold budget (and `left`
+ * ms); true when woken or the word changed, false when the hold timed out
+ * or was skipped.
+ */
+function hold(
+  h: Int32Array,
+  word: number,
+  value: number,
+  left: number,
+): boolean {
+  let limit = holdBudget;
+  if (limit < HOLD_MIN_MS) {
+    if ((++holdWaits & 15) !== 0) return false;
+    limit = HOLD_MIN_MS;
+  }
+  Atomics.add(h, word + 1, 1);
+  let result: string;
+  try {
+    result = Atomics.wait(h, word, value, Math.min(limit, left));
+  } finally {
+    Atomics.sub(h, word + 1, 1);
+  }
+  if (result === "timed-out") {
+    holdBudget /= 2;
+    judge(false);
+    return false;
+  }
+  judge(true);
+  holdBudget = Math.min(HOLD_MAX_MS, Math.max(holdBudget * 2, HOLD_MIN_MS));
+  return true;
+}
+
+/**
+ * Judges both budgets after a `waitAsync`: a change that came within
+ * `HOLD_MAX_MS` of the start of the wait would have been caught by a
+ * hold, so the hold budget grows back to cover it.
+ */
+function rehold(woken: boolean, start: number): void {
+  const ms = performance.now() - start;
+  if (woken && ms < HOLD_MAX_MS) {
+    holdBudget = Math.min(
+      HOLD_MAX_MS,
+      Math.max(2 * holdBudget, HOLD_MIN_MS, 2 * ms),
+    );
+  }
+  judge(woken, start);
 }
 
 /** The rejection of a timed-out wait. */
@@ -100,8 +178,9 @@ export function runSync(
       throw timeoutError(what, timeout!);
     }
     Atomics.add(h, word + 1, 1);
+    let result: string;
     try {
-      Atomics.wait(
+      result = Atomics.wait(
         h,
         word,
         value,
@@ -110,6 +189,7 @@ export function runSync(
     } finally {
       Atomics.sub(h, word + 1, 1);
     }
+    judge(result !== "timed-out");
   }
 }
 
@@ -151,11 +231,13 @@ export async function runAsync(
       if (word === DONE) return;
       const value = op.waitValue;
       if (spin(h, word, value)) continue;
+      const started = spinStart;
       const left = deadline - performance.now();
       if (left <= 0 && op.cancellable) {
         op.cancel();
         throw timeoutError(what, timeout!);
       }
+      if (left > 0 && hold(h, word, value, left)) continue;
       const slice = left > 0 ? Math.min(SLICE_MS, left) : SLICE_MS;
       Atomics.add(h, word + 1, 1);
       try {
@@ -176,6 +258,7 @@ export async function runAsync(
       } finally {
         Atomics.sub(h, word + 1, 1);
       }
+      rehold(Atomics.load(h, word) !== value, started);
     }
   } catch (error) {
     if (op.cancellable) op.cancel();
