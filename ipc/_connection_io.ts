@@ -31,18 +31,27 @@ export interface Received {
   readonly value: unknown;
 }
 
+/**
+ * What a receive gives: a message or `null` at the end of stream, at once
+ * when one was ready (no promise), else later.
+ */
+export type Receiving = Received | null | Promise<Received | null>;
+
 /** The transfers a `Connection` makes differently per transport. */
 export interface ConnectionIO {
-  /** Sends a value. */
-  sendValue(value: unknown, options: TransportWaitOptions): Promise<void>;
+  /** Sends a value; `undefined` when it went at once. */
+  sendValue(
+    value: unknown,
+    options: TransportWaitOptions,
+  ): Promise<void> | undefined;
   /** Sends a value, blocking the thread. */
   sendValueSync(value: unknown, options: TransportSyncOptions): void;
   /** The next message as a value, or `null` at the end of stream. */
-  recvValue(options: TransportWaitOptions): Promise<Received | null>;
+  recvValue(options: TransportWaitOptions): Receiving;
   /** Blocking twin of `recvValue()`. */
   recvValueSync(options: TransportSyncOptions): Received | null;
   /** The next message as bytes, or `null` at the end of stream. */
-  recvBytes(options: TransportWaitOptions): Promise<Received | null>;
+  recvBytes(options: TransportWaitOptions): Receiving;
   /** Blocking twin of `recvBytes()`. */
   recvBytesSync(options: TransportSyncOptions): Received | null;
 }
@@ -107,7 +116,10 @@ class RingIO implements ConnectionIO {
     this.#ring = ring;
   }
 
-  sendValue(value: unknown, options: TransportWaitOptions): Promise<void> {
+  sendValue(
+    value: unknown,
+    options: TransportWaitOptions,
+  ): Promise<void> | undefined {
     const encoded = encodeScratch(value);
     return this.#ring.sendRange(
       FrameTag.value,
@@ -127,7 +139,7 @@ class RingIO implements ConnectionIO {
     );
   }
 
-  recvValue(options: TransportWaitOptions): Promise<Received | null> {
+  recvValue(options: TransportWaitOptions): Receiving {
     return this.#ring.read(decodeFrame, options);
   }
 
@@ -135,7 +147,7 @@ class RingIO implements ConnectionIO {
     return this.#ring.readSync(decodeFrame, options);
   }
 
-  recvBytes(options: TransportWaitOptions): Promise<Received | null> {
+  recvBytes(options: TransportWaitOptions): Receiving {
     return this.#ring.read(copyBytes, options);
   }
 

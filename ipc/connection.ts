@@ -9,6 +9,8 @@ import {
   blocking,
   type ConnectionIO,
   ioOf,
+  type Received,
+  type Receiving,
 } from "./_connection_io.ts";
 import { RingClosedError } from "./_ring.ts";
 import { RingTransport } from "./_ring_transport.ts";
@@ -24,6 +26,11 @@ import type {
 } from "./connection_options.ts";
 
 export { ConnectionClosedError } from "./connection_closed_error.ts";
+
+/** The default options, shared so that a call allocates none. */
+const NO_OPTIONS: ConnectionWaitOptions = Object.freeze({});
+/** What `send()` returns when the message went in at once. */
+const SENT: Promise<void> = Promise.resolve();
 
 export type {
   Frame,
@@ -164,14 +171,20 @@ export class Connection<T = unknown>
    * receives.
    * @throws {ConnectionClosedError} when either end is closed.
    */
-  async send(value: T, options: ConnectionWaitOptions = {}): Promise<void> {
-    this.#check("send() on", true, options.timeout);
-    options.signal?.throwIfAborted();
+  send(value: T, options: ConnectionWaitOptions = NO_OPTIONS): Promise<void> {
+    // Not async: a message that goes in at once costs no promise of its own.
+    let sending;
     try {
-      await this.#io.sendValue(value, options);
+      this.#check("send() on", true, options.timeout);
+      options.signal?.throwIfAborted();
+      sending = this.#io.sendValue(value, options);
     } catch (error) {
-      throw this.#mapClosed(error, "send() on");
+      return Promise.reject(this.#mapClosed(error, "send() on"));
     }
+    if (sending === undefined) return SENT;
+    return sending.catch((error) => {
+      throw this.#mapClosed(error, "send() on");
+    });
   }
 
   /**
@@ -247,17 +260,13 @@ export class Connection<T = unknown>
    * messages were received, or when this end is closed.
    * @throws {TypeError} when this end only sends.
    */
-  async recv(options: ConnectionWaitOptions = {}): Promise<T> {
-    this.#check("recv() from", false, options.timeout);
-    options.signal?.throwIfAborted();
-    let received;
-    try {
-      received = await this.#io.recvValue(options);
-    } catch (error) {
-      throw this.#mapClosed(error, "recv() from");
-    }
-    if (received === null) throw this.#end("recv() from");
-    return received.value as T;
+  recv(options: ConnectionWaitOptions = NO_OPTIONS): Promise<T> {
+    // Not async: a message already there costs one resolved promise.
+    return this.#receive(
+      "recv() from",
+      options,
+      this.#io.recvValue,
+    ) as Promise<T>;
   }
 
   /**
@@ -291,16 +300,45 @@ export class Connection<T = unknown>
    * @throws {ConnectionClosedError} once the other end closed and all its
    * messages were received, or when this end is closed.
    */
-  async recvBytes(options: ConnectionWaitOptions = {}): Promise<Uint8Array> {
-    this.#check("recvBytes() from", false, options.timeout);
-    options.signal?.throwIfAborted();
+  recvBytes(
+    options: ConnectionWaitOptions = NO_OPTIONS,
+  ): Promise<Uint8Array> {
+    return this.#receive(
+      "recvBytes() from",
+      options,
+      this.#io.recvBytes,
+    ) as Promise<Uint8Array>;
+  }
+
+  /** `recv()` and `recvBytes()`: `how` is the io method that receives. */
+  #receive(
+    action: string,
+    options: ConnectionWaitOptions,
+    how: (options: ConnectionWaitOptions) => Receiving,
+  ): Promise<unknown> {
+    let received;
     try {
-      const received = await this.#io.recvBytes(options);
-      if (received === null) throw this.#end("recvBytes() from");
-      return received.value as Uint8Array;
+      this.#check(action, false, options.timeout);
+      options.signal?.throwIfAborted();
+      received = how.call(this.#io, options);
     } catch (error) {
-      throw this.#mapClosed(error, "recvBytes() from");
+      return Promise.reject(this.#mapClosed(error, action));
     }
+    if (received instanceof Promise) {
+      return received.then(
+        (later) => this.#valueOf(later, action),
+        (error) => {
+          throw this.#mapClosed(error, action);
+        },
+      );
+    }
+    if (received === null) return Promise.reject(this.#end(action));
+    return Promise.resolve(received.value);
+  }
+
+  #valueOf(received: Received | null, action: string): unknown {
+    if (received === null) throw this.#end(action);
+    return received.value;
   }
 
   /**
