@@ -1,9 +1,11 @@
 /**
  * Waiting on a ring: `runSync` and `runAsync` drive an operation of
  * `_ring_ops.ts` to its end. Between steps they spin briefly on the word the
- * operation waits on (a sleeping hand-off costs 5–20 µs, a spin under one
- * when the other thread runs on another CPU; the budget adapts), then
- * sleep on it with `Atomics.wait` / `Atomics.waitAsync` in
+ * operation waits on (a sleeping hand-off costs 20–100 µs on a loaded
+ * machine, a spin about one when the other thread runs on another CPU; the
+ * budget adapts), then sleep on it with `Atomics.wait` (the async path
+ * first holds the thread in a bounded `Atomics.wait`, whose wake-up is
+ * cheaper than a `waitAsync` one) / `Atomics.waitAsync` in
  * slices of `SLICE_MS`, so that a lock holder that died is noticed. The
  * sleeper count after each word (`word + 1`) tells wakers whether to
  * notify. Timeouts and aborts cancel the operation when it can be
@@ -15,8 +17,9 @@ import { DONE, type Ring } from "./_ring.ts";
 import type { Op } from "./_ring_ops.ts";
 
 const SLICE_MS = 100;
-const SPIN_MAX_NS = 50_000;
+const SPIN_MAX_NS = 200_000;
 const SPIN_PROBE_NS = 2_000;
+const LATE_STREAK = 3;
 const HOLD_MAX_MS = 1;
 const HOLD_MIN_MS = 0.05;
 
@@ -25,13 +28,20 @@ const HOLD_MIN_MS = 0.05;
  * sees the change doubles it (the other side runs on another CPU). A wait
  * that had to sleep is judged when it wakes: if the change came within
  * `SPIN_MAX_NS` of the start of the spin, a longer spin would have caught
- * it and the budget grows to cover it; if later (the other side was idle,
- * or the CPUs are busy and spinning only takes time from the thread it
- * waits for), the budget halves, down to nothing. Then one wait in 32
- * probes with a short spin, and a quick wake-up grows the budget back.
+ * it and the budget grows to cover it; if later, three times in a row (the
+ * other side is idle, or the CPUs are busy and spinning only takes time
+ * from the thread it waits for), the budget halves, down to nothing. Then
+ * one wait in 32 probes with a short spin, and a quick wake-up grows the
+ * budget back. The cap is long because one sleep is costly twice over:
+ * the waker's `notify` took 20–100 µs in the measurements, during which
+ * the woken side misses its own spin and sleeps in turn, so that a single
+ * stall (a GC, a preemption) otherwise turns a spinning ping-pong into a
+ * sleeping one for many round trips.
  */
 let budget = 8_000;
 let waits = 0;
+/** Sleeping waits in a row that a spin could not have caught. */
+let late = 0;
 /** When the current wait started spinning (ms, `performance.now()`). */
 let spinStart = 0;
 
@@ -46,6 +56,7 @@ function spin(h: Int32Array, word: number, value: number): boolean {
   for (let i = 1;; i++) {
     if (Atomics.load(h, word) !== value) {
       budget = Math.min(SPIN_MAX_NS, Math.max(2 * budget, SPIN_PROBE_NS));
+      late = 0;
       return true;
     }
     if ((i & 15) === 0) {
@@ -62,7 +73,8 @@ function judge(woken: boolean, start = spinStart): void {
   const ns = (performance.now() - start) * 1e6;
   if (woken && ns < SPIN_MAX_NS) {
     budget = Math.min(SPIN_MAX_NS, Math.max(2 * budget, SPIN_PROBE_NS, ns));
-  } else budget /= 2;
+    late = 0;
+  } else if (++late >= LATE_STREAK) budget /= 2;
 }
 
 /**
