@@ -20,6 +20,9 @@ const SLICE_MS = 100;
 const SPIN_MAX_NS = 200_000;
 const SPIN_PROBE_NS = 2_000;
 const LATE_STREAK = 3;
+/** A spin this long that gives up, then a wake-up this soon: crowded CPUs. */
+const CROWDED_SPIN_NS = 20_000;
+const CROWDED_WAKE_NS = 30_000;
 const HOLD_MAX_MS = 1;
 const HOLD_MIN_MS = 0.05;
 
@@ -42,6 +45,8 @@ let budget = 8_000;
 let waits = 0;
 /** Sleeping waits in a row that a spin could not have caught. */
 let late = 0;
+/** When the current wait's spin gave up after a long spin, else 0. */
+let spunOut = 0;
 /** When the current wait started spinning (ms, `performance.now()`). */
 let spinStart = 0;
 
@@ -49,6 +54,7 @@ let spinStart = 0;
 function spin(h: Int32Array, word: number, value: number): boolean {
   let limit = budget;
   const start = spinStart = performance.now();
+  spunOut = 0;
   if (limit < 100) {
     if ((++waits & 31) !== 0) return Atomics.load(h, word) !== value;
     limit = SPIN_PROBE_NS;
@@ -60,7 +66,11 @@ function spin(h: Int32Array, word: number, value: number): boolean {
       return true;
     }
     if ((i & 15) === 0) {
-      if ((performance.now() - start) * 1e6 > limit) return false;
+      const now = performance.now();
+      if ((now - start) * 1e6 > limit) {
+        spunOut = limit >= CROWDED_SPIN_NS ? now : 0;
+        return false;
+      }
     } else Atomics.pause();
   }
 }
@@ -69,9 +79,15 @@ function spin(h: Int32Array, word: number, value: number): boolean {
  * Judges the spin budget after a sleeping wait: `woken` when it ended with
  * the change rather than a timeout.
  */
-function judge(woken: boolean, start = spinStart): void {
-  const ns = (performance.now() - start) * 1e6;
-  if (woken && ns < SPIN_MAX_NS) {
+function judge(woken: boolean, start = spinStart, out = spunOut): void {
+  const now = performance.now();
+  const ns = (now - start) * 1e6;
+  if (woken && out > 0 && (now - out) * 1e6 < CROWDED_WAKE_NS) {
+    // Woken right after a long spin gave up: the spin kept the other side
+    // off the CPU it needed (both threads on one CPU), so stop spinning.
+    budget /= 4;
+    late = 0;
+  } else if (woken && ns < SPIN_MAX_NS) {
     budget = Math.min(SPIN_MAX_NS, Math.max(2 * budget, SPIN_PROBE_NS, ns));
     late = 0;
   } else if (++late >= LATE_STREAK) budget /= 2;
@@ -127,7 +143,7 @@ function hold(
  * `HOLD_MAX_MS` of the start of the wait would have been caught by a
  * hold, so the hold budget grows back to cover it.
  */
-function rehold(woken: boolean, start: number): void {
+function rehold(woken: boolean, start: number, out: number): void {
   const ms = performance.now() - start;
   if (woken && ms < HOLD_MAX_MS) {
     holdBudget = Math.min(
@@ -135,7 +151,7 @@ function rehold(woken: boolean, start: number): void {
       Math.max(2 * holdBudget, HOLD_MIN_MS, 2 * ms),
     );
   }
-  judge(woken, start);
+  judge(woken, start, out);
 }
 
 /** The rejection of a timed-out wait. */
@@ -243,7 +259,7 @@ export async function runAsync(
       if (word === DONE) return;
       const value = op.waitValue;
       if (spin(h, word, value)) continue;
-      const started = spinStart;
+      const started = spinStart, out = spunOut;
       const left = deadline - performance.now();
       if (left <= 0 && op.cancellable) {
         op.cancel();
@@ -270,7 +286,7 @@ export async function runAsync(
       } finally {
         Atomics.sub(h, word + 1, 1);
       }
-      rehold(Atomics.load(h, word) !== value, started);
+      rehold(Atomics.load(h, word) !== value, started, out);
     }
   } catch (error) {
     if (op.cancellable) op.cancel();
