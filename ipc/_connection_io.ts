@@ -54,6 +54,16 @@ export interface ConnectionIO {
   recvBytes(options: TransportWaitOptions): Receiving;
   /** Blocking twin of `recvBytes()`. */
   recvBytesSync(options: TransportSyncOptions): Received | null;
+  /**
+   * The next message's bytes copied into `target`: its length, or the
+   * bytes themselves (a fresh copy) when they do not fit.
+   */
+  recvBytesInto(target: Uint8Array, options: TransportWaitOptions): Receiving;
+  /** Blocking twin of `recvBytesInto()`. */
+  recvBytesIntoSync(
+    target: Uint8Array,
+    options: TransportSyncOptions,
+  ): Received | null;
 }
 
 /** The way to move messages over `transport`. */
@@ -94,6 +104,25 @@ export function asBytes(bytes: ArrayBufferView | ArrayBuffer): Uint8Array {
 /** Copies a message's bytes out, whatever was sent. */
 function copyBytes(buf: Uint8Array, start: number, end: number): Uint8Array {
   return copyRange(buf, start, end);
+}
+
+/**
+ * A decoder that copies a message into `target` where it lies in the
+ * ring: its length, or a fresh copy when it does not fit.
+ */
+function into(target: Uint8Array) {
+  return (buf: Uint8Array, start: number, end: number): number | Uint8Array => {
+    if (end - start > target.length) return copyRange(buf, start, end);
+    target.set(buf.subarray(start, end));
+    return end - start;
+  };
+}
+
+/** `bytes` copied into `target`, as `into()` does. */
+function fit(bytes: Uint8Array, target: Uint8Array): number | Uint8Array {
+  if (bytes.length > target.length) return bytes;
+  target.set(bytes);
+  return bytes.length;
 }
 
 /** Decodes a message read in place: a value, or the bytes of `sendBytes()`. */
@@ -154,6 +183,17 @@ class RingIO implements ConnectionIO {
   recvBytesSync(options: TransportSyncOptions): Received | null {
     return this.#ring.readSync(copyBytes, options);
   }
+
+  recvBytesInto(target: Uint8Array, options: TransportWaitOptions): Receiving {
+    return this.#ring.read(into(target), options);
+  }
+
+  recvBytesIntoSync(
+    target: Uint8Array,
+    options: TransportSyncOptions,
+  ): Received | null {
+    return this.#ring.readSync(into(target), options);
+  }
 }
 
 /** Any other transport: whole frames. */
@@ -192,6 +232,22 @@ class FrameIO implements ConnectionIO {
 
   recvBytesSync(options: TransportSyncOptions): Received | null {
     return bytesOf(this.#recvSync("recvBytesSync", options));
+  }
+
+  async recvBytesInto(
+    target: Uint8Array,
+    options: TransportWaitOptions,
+  ): Promise<Received | null> {
+    const frame = await this.#transport.recv(options);
+    return frame === null ? null : { value: fit(frame.payload, target) };
+  }
+
+  recvBytesIntoSync(
+    target: Uint8Array,
+    options: TransportSyncOptions,
+  ): Received | null {
+    const frame = this.#recvSync("recvBytesIntoSync", options);
+    return frame === null ? null : { value: fit(frame.payload, target) };
   }
 
   /** The next frame, blocking; `name` is the Connection call. */

@@ -27,6 +27,40 @@ import type {
 
 export { ConnectionClosedError } from "./connection_closed_error.ts";
 
+/** `buffer` from `offset` on, as bytes; `action` names the call. */
+function intoTarget(
+  buffer: ArrayBufferView | ArrayBuffer,
+  offset: number,
+  action: string,
+): Uint8Array {
+  const raw: unknown = buffer;
+  if (
+    !ArrayBuffer.isView(raw) && !(raw instanceof ArrayBuffer) &&
+    !(raw instanceof SharedArrayBuffer)
+  ) {
+    throw new TypeError(
+      `Cannot ${action} Connection as buffer must be an ArrayBuffer or a view: received ${typeof raw}`,
+    );
+  }
+  const bytes = asBytes(buffer);
+  if (!Number.isInteger(offset) || offset < 0 || offset > bytes.length) {
+    throw new RangeError(
+      `Cannot ${action} Connection as offset must be an integer from 0 to ${bytes.length}: received ${offset}`,
+    );
+  }
+  return offset === 0 ? bytes : bytes.subarray(offset);
+}
+
+/** The byte count a receive into `target` gave, or its too-short error. */
+function fitted(value: unknown, target: Uint8Array, action: string): number {
+  if (typeof value === "number") return value;
+  const bytes = value as Uint8Array;
+  throw new RangeError(
+    `Cannot ${action} Connection as the message does not fit: received ${bytes.length} bytes for ${target.length}`,
+    { cause: bytes },
+  );
+}
+
 /** The default options, shared so that a call allocates none. */
 const NO_OPTIONS: ConnectionWaitOptions = Object.freeze({});
 /** What `send()` returns when the message went in at once. */
@@ -359,6 +393,85 @@ export class Connection<T = unknown>
     } catch (error) {
       throw this.#mapClosed(error, "recvBytesSync() from");
     }
+  }
+
+  /**
+   * Receives the next message's bytes into `buffer` at `offset` (Python's
+   * `recv_bytes_into`), with no allocation: a consumer that reuses one
+   * buffer moves bytes at close to shared-memory speed.
+   *
+   * @param buffer Where to copy the bytes (any view or buffer).
+   * @param offset The byte offset in `buffer` (default `0`).
+   * @param options `signal` and `timeout` bound the wait.
+   * @returns The number of bytes copied.
+   * @throws {RangeError} when `offset` is out of range, or the message does
+   * not fit (like Python's `BufferTooShort`, the message is then taken: it
+   * is the error's `cause`, a `Uint8Array`).
+   * @throws {ConnectionClosedError} once the other end closed and all its
+   * messages were received, or when this end is closed.
+   *
+   * @example
+   * ```ts
+   * import { pipe } from "@mp/multiprocessing/ipc";
+   * import assert from "node:assert/strict";
+   *
+   * const [a, b] = pipe();
+   * const buffer = new Uint8Array(8);
+   * await b.sendBytes(new Uint8Array([1, 2, 3]));
+   * assert.equal(await a.recvBytesInto(buffer, 2), 3);
+   * assert.deepEqual(buffer, new Uint8Array([0, 0, 1, 2, 3, 0, 0, 0]));
+   * a.close();
+   * b.close();
+   * ```
+   */
+  recvBytesInto(
+    buffer: ArrayBufferView | ArrayBuffer,
+    offset = 0,
+    options: ConnectionWaitOptions = NO_OPTIONS,
+  ): Promise<number> {
+    const action = "recvBytesInto() from";
+    let target: Uint8Array;
+    try {
+      target = intoTarget(buffer, offset, action);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#receive(
+      action,
+      options,
+      (options) => this.#io.recvBytesInto(target, options),
+    ).then((value) => fitted(value, target, action));
+  }
+
+  /**
+   * Blocking twin of `recvBytesInto()`.
+   *
+   * @param buffer Where to copy the bytes (any view or buffer).
+   * @param offset The byte offset in `buffer` (default `0`).
+   * @param options `timeout` bounds the wait.
+   * @returns The number of bytes copied.
+   * @throws {RangeError} when `offset` is out of range, or the message does
+   * not fit (the message is the error's `cause`).
+   * @throws {ConnectionClosedError} once the other end closed and all its
+   * messages were received, or when this end is closed.
+   * @throws {TypeError} when the transport cannot block (a socket).
+   */
+  recvBytesIntoSync(
+    buffer: ArrayBufferView | ArrayBuffer,
+    offset = 0,
+    options: ConnectionSyncOptions = {},
+  ): number {
+    const action = "recvBytesIntoSync() from";
+    const target = intoTarget(buffer, offset, action);
+    this.#check(action, false, options.timeout);
+    let received;
+    try {
+      received = this.#io.recvBytesIntoSync(target, options);
+    } catch (error) {
+      throw this.#mapClosed(error, action);
+    }
+    if (received === null) throw this.#end(action);
+    return fitted(received.value, target, action);
   }
 
   /**
