@@ -227,6 +227,12 @@ export function plan(env: Env): Row[] {
       ],
       entries: [
         ours("pipe", n(10_000), "--workers=1"),
+        {
+          ...ours("pipe", n(10_000), "--workers=1", "--sync=1"),
+          id: "ours-sync",
+          label:
+            `@mp/multiprocessing · Deno ${env.denoVersion}: sendSync/recvSync`,
+        },
         ...noNpm("no pipe"),
         py("pipe", "Pipe + 2 Processes", "--mode=children", n(10_000)),
       ],

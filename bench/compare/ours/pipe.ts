@@ -1,7 +1,9 @@
 // Pipe round trips: one side sends a small int, a worker Process echoes it
 // back; round trips per second and p50. With `--workers=1` both sides are
 // worker Processes (the pinging one reports its figures to main over a
-// second pipe); otherwise the main thread pings.
+// second pipe); otherwise the main thread pings. With `--sync=1` the
+// workers use the blocking calls (`sendSync` / `recvSync`, as Python's
+// children do) instead of `await send()` / `await recv()`.
 import { type Connection, pipe } from "../../../ipc/mod.ts";
 import { Process } from "../../../pool/mod.ts";
 import { flags, quantileUs, report } from "./_ours.ts";
@@ -13,6 +15,38 @@ export async function echoLoop(conn: Connection<number | null>): Promise<void> {
     if (msg === null) return;
     await conn.send(msg);
   }
+}
+
+/** Worker side, blocking calls: echoes every message until `null`. */
+export function echoLoopSync(conn: Connection<number | null>): void {
+  for (;;) {
+    const msg = conn.recvSync();
+    if (msg === null) return;
+    conn.sendSync(msg);
+  }
+}
+
+/** Pinging side, blocking calls: as `pingLoop`. */
+export function pingLoopSync(
+  conn: Connection<number | null>,
+  n: number,
+): Record<string, number> {
+  for (let i = 0; i < 500; i++) {
+    conn.sendSync(i);
+    conn.recvSync();
+  }
+  const times = new Float64Array(n);
+  const all = performance.now();
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    conn.sendSync(i);
+    if (conn.recvSync() !== i) throw new Error("Wrong echo");
+    times[i] = performance.now() - t0;
+  }
+  const s = (performance.now() - all) / 1000;
+  conn.sendSync(null);
+  times.sort();
+  return { per_s: n / s, p50_us: quantileUs(times, 0.5) };
 }
 
 /** Pinging side: 500 warm-ups, then `n` timed round trips, then `null`. */
@@ -43,18 +77,24 @@ export async function pingWorker(
   conn: Connection<number | null>,
   n: number,
   out: Connection<Record<string, number>>,
+  sync: number,
 ): Promise<void> {
-  await out.send(await pingLoop(conn, n));
+  await out.send(sync ? pingLoopSync(conn, n) : await pingLoop(conn, n));
 }
 
 if (import.meta.main) {
-  const { n, workers } = flags({ n: 10_000, workers: 0 });
+  const { n, workers, sync } = flags({ n: 10_000, workers: 0, sync: 0 });
   const [here, there] = pipe<number | null>();
-  const echo = new Process({ target: echoLoop, args: [there] });
+  const echo = workers && sync
+    ? new Process({ target: echoLoopSync, args: [there] })
+    : new Process({ target: echoLoop, args: [there] });
   await echo.start();
   if (workers) {
     const [results, out] = pipe<Record<string, number>>();
-    const ping = new Process({ target: pingWorker, args: [here, n, out] });
+    const ping = new Process({
+      target: pingWorker,
+      args: [here, n, out, sync],
+    });
     await ping.start();
     const figures = await results.recv();
     await Promise.all([ping.join(), echo.join()]);
