@@ -23,6 +23,8 @@ const LATE_STREAK = 3;
 /** A spin this long that gives up, then a wake-up this soon: crowded CPUs. */
 const CROWDED_SPIN_NS = 20_000;
 const CROWDED_WAKE_NS = 30_000;
+/** A pause this long between two looks of a spin: preempted. */
+const GAP_NS = 20_000;
 const HOLD_MAX_MS = 1;
 const HOLD_MIN_MS = 0.05;
 
@@ -59,6 +61,7 @@ function spin(h: Int32Array, word: number, value: number): boolean {
     if ((++waits & 31) !== 0) return Atomics.load(h, word) !== value;
     limit = SPIN_PROBE_NS;
   }
+  let last = start;
   for (let i = 1;; i++) {
     if (Atomics.load(h, word) !== value) {
       budget = Math.min(SPIN_MAX_NS, Math.max(2 * budget, SPIN_PROBE_NS));
@@ -67,6 +70,13 @@ function spin(h: Int32Array, word: number, value: number): boolean {
     }
     if ((i & 15) === 0) {
       const now = performance.now();
+      if ((now - last) * 1e6 > GAP_NS) {
+        // This thread was taken off its CPU mid-spin: the CPUs are shared,
+        // quite likely with the thread it waits for. Sleep, and spin less.
+        budget /= 4;
+        return false;
+      }
+      last = now;
       if ((now - start) * 1e6 > limit) {
         spunOut = limit >= CROWDED_SPIN_NS ? now : 0;
         return false;
