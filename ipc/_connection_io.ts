@@ -101,6 +101,44 @@ export function asBytes(bytes: ArrayBufferView | ArrayBuffer): Uint8Array {
   );
 }
 
+/** `buffer` from `offset` on, as bytes; `action` names the call. */
+export function intoTarget(
+  buffer: ArrayBufferView | ArrayBuffer,
+  offset: number,
+  action: string,
+): Uint8Array {
+  const raw: unknown = buffer;
+  if (
+    !ArrayBuffer.isView(raw) && !(raw instanceof ArrayBuffer) &&
+    !(raw instanceof SharedArrayBuffer)
+  ) {
+    throw new TypeError(
+      `Cannot ${action} Connection as buffer must be an ArrayBuffer or a view: received ${typeof raw}`,
+    );
+  }
+  const bytes = asBytes(buffer);
+  if (!Number.isInteger(offset) || offset < 0 || offset > bytes.length) {
+    throw new RangeError(
+      `Cannot ${action} Connection as offset must be an integer from 0 to ${bytes.length}: received ${offset}`,
+    );
+  }
+  return offset === 0 ? bytes : bytes.subarray(offset);
+}
+
+/** The byte count a receive into `target` gave, or its too-short error. */
+export function fitted(
+  value: unknown,
+  target: Uint8Array,
+  action: string,
+): number {
+  if (typeof value === "number") return value;
+  const bytes = value as Uint8Array;
+  throw new RangeError(
+    `Cannot ${action} Connection as the message does not fit: received ${bytes.length} bytes for ${target.length}`,
+    { cause: bytes },
+  );
+}
+
 /** Copies a message's bytes out, whatever was sent. */
 function copyBytes(buf: Uint8Array, start: number, end: number): Uint8Array {
   return copyRange(buf, start, end);

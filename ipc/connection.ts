@@ -8,6 +8,8 @@ import {
   asBytes,
   blocking,
   type ConnectionIO,
+  fitted,
+  intoTarget,
   ioOf,
   type Received,
   type Receiving,
@@ -26,40 +28,6 @@ import type {
 } from "./connection_options.ts";
 
 export { ConnectionClosedError } from "./connection_closed_error.ts";
-
-/** `buffer` from `offset` on, as bytes; `action` names the call. */
-function intoTarget(
-  buffer: ArrayBufferView | ArrayBuffer,
-  offset: number,
-  action: string,
-): Uint8Array {
-  const raw: unknown = buffer;
-  if (
-    !ArrayBuffer.isView(raw) && !(raw instanceof ArrayBuffer) &&
-    !(raw instanceof SharedArrayBuffer)
-  ) {
-    throw new TypeError(
-      `Cannot ${action} Connection as buffer must be an ArrayBuffer or a view: received ${typeof raw}`,
-    );
-  }
-  const bytes = asBytes(buffer);
-  if (!Number.isInteger(offset) || offset < 0 || offset > bytes.length) {
-    throw new RangeError(
-      `Cannot ${action} Connection as offset must be an integer from 0 to ${bytes.length}: received ${offset}`,
-    );
-  }
-  return offset === 0 ? bytes : bytes.subarray(offset);
-}
-
-/** The byte count a receive into `target` gave, or its too-short error. */
-function fitted(value: unknown, target: Uint8Array, action: string): number {
-  if (typeof value === "number") return value;
-  const bytes = value as Uint8Array;
-  throw new RangeError(
-    `Cannot ${action} Connection as the message does not fit: received ${bytes.length} bytes for ${target.length}`,
-    { cause: bytes },
-  );
-}
 
 /** The default options, shared so that a call allocates none. */
 const NO_OPTIONS: ConnectionWaitOptions = Object.freeze({});
