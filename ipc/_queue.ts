@@ -24,7 +24,7 @@ import {
 } from "./_ring.ts";
 import { Reader } from "./_ring_reader.ts";
 import { Writer } from "./_ring_writer.ts";
-import { checkTimeout, runAsync, runSync } from "./_ring_wait.ts";
+import { checkTimeout, runAsync, runSync, stepSpinning } from "./_ring_wait.ts";
 import { untilClosed } from "./_until_closed.ts";
 import type {
   QueueData,
@@ -191,7 +191,7 @@ export class Queue<T> implements AsyncIterable<T> {
       options.signal?.throwIfAborted();
       const encoded = encodeScratch(item, "item");
       op = new Writer(this.#ring, encoded.buf, encoded.length);
-      if (op.step() === DONE) return PUT;
+      if (stepSpinning(this.#ring, op)) return PUT;
       op.own();
     } catch (error) {
       return Promise.reject(closedError(error, this.constructor.name, "put"));
@@ -275,7 +275,7 @@ export class Queue<T> implements AsyncIterable<T> {
       }
       options.signal?.throwIfAborted();
       op = new Reader(this.#ring, decodeRange);
-      if (op.step() === DONE) return Promise.resolve(op.value as T);
+      if (stepSpinning(this.#ring, op)) return Promise.resolve(op.value as T);
     } catch (error) {
       return Promise.reject(closedError(error, this.constructor.name, "get"));
     }

@@ -21,7 +21,7 @@ import {
 import { type Decode, pollOp } from "./_ring_ops.ts";
 import { Reader } from "./_ring_reader.ts";
 import { Writer } from "./_ring_writer.ts";
-import { runAsync, runSync } from "./_ring_wait.ts";
+import { runAsync, runSync, stepSpinning } from "./_ring_wait.ts";
 import type {
   Frame,
   Transport,
@@ -110,7 +110,7 @@ export class RingTransport implements Transport {
   ): Promise<void> | undefined {
     const ring = this.#output!;
     const op = new Writer(ring, buf, length, tag);
-    if (op.step() === DONE) return undefined;
+    if (stepSpinning(ring, op)) return undefined;
     op.own();
     return runAsync(ring, op, "send() on Connection", options);
   }
@@ -154,7 +154,7 @@ export class RingTransport implements Transport {
     const ring = this.#input!;
     const op = new Reader(ring, decode);
     try {
-      if (op.step() === DONE) return op;
+      if (stepSpinning(ring, op)) return op;
     } catch (error) {
       if (isEnd(error)) return null;
       throw error;

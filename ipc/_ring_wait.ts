@@ -21,7 +21,7 @@ const SPIN_MAX_NS = 200_000;
 const SPIN_PROBE_NS = 2_000;
 const LATE_STREAK = 3;
 /** A spin this long that gives up, then a wake-up this soon: crowded CPUs. */
-const CROWDED_SPIN_NS = 20_000;
+const CROWDED_SPIN_NS = 100_000;
 const CROWDED_WAKE_NS = 30_000;
 /** A pause this long between two looks of a spin: preempted. */
 const GAP_NS = 20_000;
@@ -202,6 +202,7 @@ export function runSync(
   timeout?: number,
 ): void {
   const h = ring.h;
+  justSpun = false;
   const deadline = timeout === undefined
     ? Infinity
     : performance.now() + timeout;
@@ -231,6 +232,26 @@ export function runSync(
   }
 }
 
+/** Set when `stepSpinning` gave up: the next `runAsync` skips one spin. */
+let justSpun = false;
+
+/**
+ * Steps `op`, spinning between steps within the spin budget, and never
+ * sleeps: true once it is done. Lets `put()`/`get()`/`send()`/`recv()` finish
+ * without an async frame when the other side answers within a spin. When
+ * it gives up, call `runAsync` at once: it goes straight to sleeping.
+ */
+export function stepSpinning(ring: Ring, op: Op): boolean {
+  for (;;) {
+    const word = op.step();
+    if (word === DONE) return true;
+    if (!spin(ring.h, word, op.waitValue)) {
+      justSpun = true;
+      return false;
+    }
+  }
+}
+
 /** Options of `runAsync`. */
 export interface RunOptions {
   /** Abort the wait. */
@@ -254,6 +275,8 @@ export async function runAsync(
   const deadline = timeout === undefined
     ? Infinity
     : performance.now() + timeout;
+  let skipSpin = justSpun;
+  justSpun = false;
   let word = DONE;
   const onAbort = () => {
     if (word !== DONE) Atomics.notify(h, word);
@@ -268,7 +291,8 @@ export async function runAsync(
       word = op.step();
       if (word === DONE) return;
       const value = op.waitValue;
-      if (spin(h, word, value)) continue;
+      if (!skipSpin && spin(h, word, value)) continue;
+      skipSpin = false;
       const started = spinStart, out = spunOut;
       const left = deadline - performance.now();
       if (left <= 0 && op.cancellable) {
