@@ -224,6 +224,21 @@ Deno.bench({
   },
 });
 
+Deno.bench({
+  name: "pipe sendBytesSync → recvBytesIntoSync (one reused buffer)",
+  group: `4 KiB messages Worker → Worker, ${BLOCKS}`,
+  n: RUNS,
+  warmup: WARMUP,
+  async fn() {
+    const [from, to] = blockWorkers();
+    const [reader, writer] = blockPipe();
+    await Promise.all([
+      from.call("sendBytes", { conn: writer, n: BLOCKS }),
+      to.call("recvBytesInto", { conn: reader, n: BLOCKS }),
+    ]);
+  },
+});
+
 // --- Codec ----------------------------------------------------------------
 
 const task = { id: 12345, args: [7, "task", 1.5] };

@@ -31,20 +31,39 @@ export interface Received {
   readonly value: unknown;
 }
 
+/**
+ * What a receive gives: a message or `null` at the end of stream, at once
+ * when one was ready (no promise), else later.
+ */
+export type Receiving = Received | null | Promise<Received | null>;
+
 /** The transfers a `Connection` makes differently per transport. */
 export interface ConnectionIO {
-  /** Sends a value. */
-  sendValue(value: unknown, options: TransportWaitOptions): Promise<void>;
+  /** Sends a value; `undefined` when it went at once. */
+  sendValue(
+    value: unknown,
+    options: TransportWaitOptions,
+  ): Promise<void> | undefined;
   /** Sends a value, blocking the thread. */
   sendValueSync(value: unknown, options: TransportSyncOptions): void;
   /** The next message as a value, or `null` at the end of stream. */
-  recvValue(options: TransportWaitOptions): Promise<Received | null>;
+  recvValue(options: TransportWaitOptions): Receiving;
   /** Blocking twin of `recvValue()`. */
   recvValueSync(options: TransportSyncOptions): Received | null;
   /** The next message as bytes, or `null` at the end of stream. */
-  recvBytes(options: TransportWaitOptions): Promise<Received | null>;
+  recvBytes(options: TransportWaitOptions): Receiving;
   /** Blocking twin of `recvBytes()`. */
   recvBytesSync(options: TransportSyncOptions): Received | null;
+  /**
+   * The next message's bytes copied into `target`: its length, or the
+   * bytes themselves (a fresh copy) when they do not fit.
+   */
+  recvBytesInto(target: Uint8Array, options: TransportWaitOptions): Receiving;
+  /** Blocking twin of `recvBytesInto()`. */
+  recvBytesIntoSync(
+    target: Uint8Array,
+    options: TransportSyncOptions,
+  ): Received | null;
 }
 
 /** The way to move messages over `transport`. */
@@ -82,9 +101,66 @@ export function asBytes(bytes: ArrayBufferView | ArrayBuffer): Uint8Array {
   );
 }
 
+/** `buffer` from `offset` on, as bytes; `action` names the call. */
+export function intoTarget(
+  buffer: ArrayBufferView | ArrayBuffer,
+  offset: number,
+  action: string,
+): Uint8Array {
+  const raw: unknown = buffer;
+  if (
+    !ArrayBuffer.isView(raw) && !(raw instanceof ArrayBuffer) &&
+    !(raw instanceof SharedArrayBuffer)
+  ) {
+    throw new TypeError(
+      `Cannot ${action} Connection as buffer must be an ArrayBuffer or a view: received ${typeof raw}`,
+    );
+  }
+  const bytes = asBytes(buffer);
+  if (!Number.isInteger(offset) || offset < 0 || offset > bytes.length) {
+    throw new RangeError(
+      `Cannot ${action} Connection as offset must be an integer from 0 to ${bytes.length}: received ${offset}`,
+    );
+  }
+  return offset === 0 ? bytes : bytes.subarray(offset);
+}
+
+/** The byte count a receive into `target` gave, or its too-short error. */
+export function fitted(
+  value: unknown,
+  target: Uint8Array,
+  action: string,
+): number {
+  if (typeof value === "number") return value;
+  const bytes = value as Uint8Array;
+  throw new RangeError(
+    `Cannot ${action} Connection as the message does not fit: received ${bytes.length} bytes for ${target.length}`,
+    { cause: bytes },
+  );
+}
+
 /** Copies a message's bytes out, whatever was sent. */
 function copyBytes(buf: Uint8Array, start: number, end: number): Uint8Array {
   return copyRange(buf, start, end);
+}
+
+/**
+ * A decoder that copies a message into `target` where it lies in the
+ * ring: its length, or a fresh copy when it does not fit.
+ */
+function into(target: Uint8Array) {
+  return (buf: Uint8Array, start: number, end: number): number | Uint8Array => {
+    if (end - start > target.length) return copyRange(buf, start, end);
+    target.set(buf.subarray(start, end));
+    return end - start;
+  };
+}
+
+/** `bytes` copied into `target`, as `into()` does. */
+function fit(bytes: Uint8Array, target: Uint8Array): number | Uint8Array {
+  if (bytes.length > target.length) return bytes;
+  target.set(bytes);
+  return bytes.length;
 }
 
 /** Decodes a message read in place: a value, or the bytes of `sendBytes()`. */
@@ -107,7 +183,10 @@ class RingIO implements ConnectionIO {
     this.#ring = ring;
   }
 
-  sendValue(value: unknown, options: TransportWaitOptions): Promise<void> {
+  sendValue(
+    value: unknown,
+    options: TransportWaitOptions,
+  ): Promise<void> | undefined {
     const encoded = encodeScratch(value, "value", true);
     return this.#ring.sendRange(
       FrameTag.value,
@@ -127,7 +206,7 @@ class RingIO implements ConnectionIO {
     );
   }
 
-  recvValue(options: TransportWaitOptions): Promise<Received | null> {
+  recvValue(options: TransportWaitOptions): Receiving {
     return this.#ring.read(decodeFrame, options);
   }
 
@@ -135,12 +214,23 @@ class RingIO implements ConnectionIO {
     return this.#ring.readSync(decodeFrame, options);
   }
 
-  recvBytes(options: TransportWaitOptions): Promise<Received | null> {
+  recvBytes(options: TransportWaitOptions): Receiving {
     return this.#ring.read(copyBytes, options);
   }
 
   recvBytesSync(options: TransportSyncOptions): Received | null {
     return this.#ring.readSync(copyBytes, options);
+  }
+
+  recvBytesInto(target: Uint8Array, options: TransportWaitOptions): Receiving {
+    return this.#ring.read(into(target), options);
+  }
+
+  recvBytesIntoSync(
+    target: Uint8Array,
+    options: TransportSyncOptions,
+  ): Received | null {
+    return this.#ring.readSync(into(target), options);
   }
 }
 
@@ -180,6 +270,22 @@ class FrameIO implements ConnectionIO {
 
   recvBytesSync(options: TransportSyncOptions): Received | null {
     return bytesOf(this.#recvSync("recvBytesSync", options));
+  }
+
+  async recvBytesInto(
+    target: Uint8Array,
+    options: TransportWaitOptions,
+  ): Promise<Received | null> {
+    const frame = await this.#transport.recv(options);
+    return frame === null ? null : { value: fit(frame.payload, target) };
+  }
+
+  recvBytesIntoSync(
+    target: Uint8Array,
+    options: TransportSyncOptions,
+  ): Received | null {
+    const frame = this.#recvSync("recvBytesIntoSync", options);
+    return frame === null ? null : { value: fit(frame.payload, target) };
   }
 
   /** The next frame, blocking; `name` is the Connection call. */

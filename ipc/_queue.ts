@@ -24,7 +24,7 @@ import {
 } from "./_ring.ts";
 import { Reader } from "./_ring_reader.ts";
 import { Writer } from "./_ring_writer.ts";
-import { checkTimeout, runAsync, runSync } from "./_ring_wait.ts";
+import { checkTimeout, runAsync, runSync, stepSpinning } from "./_ring_wait.ts";
 import { untilClosed } from "./_until_closed.ts";
 import type {
   QueueData,
@@ -36,6 +36,10 @@ import type {
 import { QueueClosedError } from "./queue_closed_error.ts";
 
 const DEFAULT_BUFFER = 1 << 20;
+/** The default options, shared so that a call allocates none. */
+const NO_OPTIONS: QueueWaitOptions = Object.freeze({});
+/** What `put()` returns when the item went in at once. */
+const PUT: Promise<void> = Promise.resolve();
 
 function closedError(
   error: unknown,
@@ -207,17 +211,27 @@ export class Queue<T> implements AsyncIterable<T> {
    * assert.equal(lock.locked(), true); // one lock, two handles
    * ```
    */
-  async put(item: T, options: QueueWaitOptions = {}): Promise<void> {
-    const name = this.constructor.name;
-    if (options.timeout !== undefined) {
-      checkTimeout(`put() on ${name}`, options.timeout);
-    }
-    options.signal?.throwIfAborted();
-    const encoded = encodeScratch(item, "item", true);
-    const op = new Writer(this.#ring, encoded.buf, encoded.length);
+  put(item: T, options: QueueWaitOptions = NO_OPTIONS): Promise<void> {
+    // Not async: an item that goes in at once costs no promise of its own.
+    let op;
     try {
-      if (op.step() === DONE) return;
+      if (options.timeout !== undefined) {
+        checkTimeout(`put() on ${this.constructor.name}`, options.timeout);
+      }
+      options.signal?.throwIfAborted();
+      const encoded = encodeScratch(item, "item", true);
+      op = new Writer(this.#ring, encoded.buf, encoded.length);
+      if (stepSpinning(this.#ring, op)) return PUT;
       op.own();
+    } catch (error) {
+      return Promise.reject(closedError(error, this.constructor.name, "put"));
+    }
+    return this.#putLater(op, options);
+  }
+
+  async #putLater(op: Writer, options: QueueWaitOptions): Promise<void> {
+    const name = this.constructor.name;
+    try {
       await runAsync(this.#ring, op, `put() on ${name}`, options);
     } catch (error) {
       throw closedError(error, name, "put");
@@ -282,17 +296,26 @@ export class Queue<T> implements AsyncIterable<T> {
    * @returns The item.
    * @throws {QueueClosedError} when the queue is closed and empty.
    */
-  async get(options: QueueWaitOptions = {}): Promise<T> {
-    const name = this.constructor.name;
-    if (options.timeout !== undefined) {
-      checkTimeout(`get() from ${name}`, options.timeout);
-    }
-    options.signal?.throwIfAborted();
-    const op = new Reader(this.#ring, decodeShared);
+  get(options: QueueWaitOptions = NO_OPTIONS): Promise<T> {
+    // Not async: an item already there costs one resolved promise.
+    let op;
     try {
-      if (op.step() !== DONE) {
-        await runAsync(this.#ring, op, `get() from ${name}`, options);
+      if (options.timeout !== undefined) {
+        checkTimeout(`get() from ${this.constructor.name}`, options.timeout);
       }
+      options.signal?.throwIfAborted();
+      op = new Reader(this.#ring, decodeShared);
+      if (stepSpinning(this.#ring, op)) return Promise.resolve(op.value as T);
+    } catch (error) {
+      return Promise.reject(closedError(error, this.constructor.name, "get"));
+    }
+    return this.#getLater(op, options);
+  }
+
+  async #getLater(op: Reader, options: QueueWaitOptions): Promise<T> {
+    const name = this.constructor.name;
+    try {
+      await runAsync(this.#ring, op, `get() from ${name}`, options);
     } catch (error) {
       throw closedError(error, name, "get");
     }

@@ -25,9 +25,13 @@
  * consumer's stream). So a Worker terminated mid-`put` or mid-`get` loses
  * its own message, never the ring.
  *
- * Counters: `COUNT` is the number of messages put and not yet taken (a
- * producer reserves one before writing, bounded by `MAXSIZE`; a consumer
- * releases it on taking `FULL` or `FIRST`); `UNFINISHED` counts messages
+ * Counters: `COUNT` counts messages put (a producer reserves one before
+ * writing, bounded by `MAXSIZE`, and gives it back if it does not write)
+ * and `TAKEN` messages taken (a consumer counts one on taking `FULL` or
+ * `FIRST`); the number held is their difference. Each side writes only its
+ * own counter, which sits on a cache line of that side (`TAKEN` next to
+ * `RLOCK`), so that a busy producer and consumer do not fight over one
+ * line on every message. `UNFINISHED` counts messages
  * put and not yet marked done (`JoinableQueue`). `CLOSED` has bit 1 (no more
  * writes: readers drain, then see the end) and bit 2 (no more reads).
  *
@@ -51,6 +55,7 @@ export const HEAD = 32;
 export const WLOCK = 48;
 export const WSTATE = 50;
 export const RLOCK = 64;
+export const TAKEN = 66;
 export const COUNT = 80;
 export const UNFINISHED = 96;
 export const CLOSED = 112;
@@ -176,9 +181,10 @@ export class Ring {
       buffer.byteLength === HEADER_BYTES + capacity;
   }
 
-  /** Messages put and not yet taken. */
+  /** Messages put and not yet taken (never more than the true number). */
   get count(): number {
-    return Atomics.load(this.h, COUNT);
+    const taken = Atomics.load(this.h, TAKEN);
+    return (Atomics.load(this.h, COUNT) - taken) | 0;
   }
 
   /** Messages put and not yet marked done. */
@@ -199,7 +205,7 @@ export class Ring {
   /** Sets `CLOSED` bits and wakes every sleeper so it can see them. */
   close(bits: number): void {
     Atomics.or(this.h, CLOSED, bits);
-    for (const word of [TAIL, HEAD, COUNT, UNFINISHED, WLOCK, RLOCK]) {
+    for (const word of [TAIL, HEAD, TAKEN, UNFINISHED, WLOCK, RLOCK]) {
       Atomics.notify(this.h, word);
     }
   }
@@ -251,7 +257,8 @@ export class Ring {
   /** Releases one reserved message slot (a put that did not happen). */
   unreserve(): void {
     Atomics.sub(this.h, COUNT, 1);
-    this.wake(COUNT);
+    // A producer waiting for room sleeps on TAKEN: let it look again.
+    this.wake(TAKEN);
     if (this.joinable) this.taskDone();
   }
 

@@ -13,7 +13,6 @@ import {
   ABORT,
   align8,
   CLOSED,
-  COUNT,
   DONE,
   FIRST,
   FULL,
@@ -27,6 +26,7 @@ import {
   RingClosedError,
   RLOCK,
   TAIL,
+  TAKEN,
   WLOCK,
   WRITE_CLOSED,
   WSTATE,
@@ -221,8 +221,8 @@ export class Reader implements Op {
 
   /** A message was taken out of the count. */
   #taken(): void {
-    Atomics.sub(this.#ring.h, COUNT, 1);
-    this.#ring.wake(COUNT);
+    Atomics.add(this.#ring.h, TAKEN, 1);
+    this.#ring.wake(TAKEN);
   }
 
   /** Drops a partly read stream (its writer gave up or died). */

@@ -21,7 +21,7 @@ import {
 import { type Decode, pollOp } from "./_ring_ops.ts";
 import { Reader } from "./_ring_reader.ts";
 import { Writer } from "./_ring_writer.ts";
-import { runAsync, runSync } from "./_ring_wait.ts";
+import { runAsync, runSync, stepSpinning } from "./_ring_wait.ts";
 import type {
   Frame,
   Transport,
@@ -81,12 +81,12 @@ export class RingTransport implements Transport {
     return this.#closed;
   }
 
-  send(
+  async send(
     tag: number,
     payload: Uint8Array,
     options: TransportWaitOptions = {},
   ): Promise<void> {
-    return this.sendRange(tag, payload, payload.byteLength, options);
+    await this.sendRange(tag, payload, payload.byteLength, options);
   }
 
   sendSync(
@@ -99,19 +99,20 @@ export class RingTransport implements Transport {
 
   /**
    * Sends `buf[0 … length)`, copied before this returns (so `buf` may be
-   * the codec's scratch buffer): no view of it is made.
+   * the codec's scratch buffer): no view of it is made. Returns
+   * `undefined` when the message went in at once, without a promise.
    */
-  async sendRange(
+  sendRange(
     tag: number,
     buf: Uint8Array,
     length: number,
     options: TransportWaitOptions = {},
-  ): Promise<void> {
+  ): Promise<void> | undefined {
     const ring = this.#output!;
     const op = new Writer(ring, buf, length, tag);
-    if (op.step() === DONE) return;
+    if (stepSpinning(ring, op)) return undefined;
     op.own();
-    await runAsync(ring, op, "send() on Connection", options);
+    return runAsync(ring, op, "send() on Connection", options);
   }
 
   /** Blocking twin of `sendRange()`. */
@@ -143,18 +144,30 @@ export class RingTransport implements Transport {
   /**
    * Receives the next message through `decode`, which may read the ring in
    * place; the result is the read's `value` and `tag`, or `null` at the end
-   * of stream.
+   * of stream. A message already there comes back at once, without a
+   * promise.
    */
-  async read(
+  read(
     decode: Decode,
     options: TransportWaitOptions = {},
-  ): Promise<Reader | null> {
+  ): Reader | null | Promise<Reader | null> {
     const ring = this.#input!;
     const op = new Reader(ring, decode);
     try {
-      if (op.step() !== DONE) {
-        await runAsync(ring, op, "recv() from Connection", options);
-      }
+      if (stepSpinning(ring, op)) return op;
+    } catch (error) {
+      if (isEnd(error)) return null;
+      throw error;
+    }
+    return this.#readLater(op, options);
+  }
+
+  async #readLater(
+    op: Reader,
+    options: TransportWaitOptions,
+  ): Promise<Reader | null> {
+    try {
+      await runAsync(this.#input!, op, "recv() from Connection", options);
     } catch (error) {
       if (isEnd(error)) return null;
       throw error;

@@ -1,7 +1,7 @@
 /**
  * `Writer`: puts one message into a ring (`_ring.ts` has the layout,
  * `_ring_ops.ts` the operation protocol). It reserves a slot in `COUNT`
- * (bounded by `MAXSIZE`), takes `WLOCK`, ends a stream a previous writer
+ * (bounded by `MAXSIZE` items more than `TAKEN`), takes `WLOCK`, ends a stream a previous writer
  * left open with `ABORT`, then writes one `FULL` record, or a stream of
  * chunks for a message larger than half the ring. Hot path: a handful of
  * atomic operations and one copy.
@@ -25,6 +25,7 @@ import {
   READ_CLOSED,
   type Ring,
   RingClosedError,
+  TAKEN,
   UNFINISHED,
   WLOCK,
   WRITE_CLOSED,
@@ -86,10 +87,13 @@ export class Writer implements Op {
         );
       }
       if (ring.maxsize > 0) {
+        // TAKEN only grows, so reading it after COUNT can only overstate
+        // the number held: never admits more than maxsize.
         const n = Atomics.load(h, COUNT);
-        if (n >= ring.maxsize) {
-          this.waitValue = n;
-          return COUNT;
+        const taken = Atomics.load(h, TAKEN);
+        if (((n - taken) | 0) >= ring.maxsize) {
+          this.waitValue = taken;
+          return TAKEN;
         }
         if (Atomics.compareExchange(h, COUNT, n, n + 1) !== n) {
           return this.step();

@@ -8,7 +8,11 @@ import {
   asBytes,
   blocking,
   type ConnectionIO,
+  fitted,
+  intoTarget,
   ioOf,
+  type Received,
+  type Receiving,
 } from "./_connection_io.ts";
 import { RingClosedError } from "./_ring.ts";
 import { RingTransport } from "./_ring_transport.ts";
@@ -24,6 +28,11 @@ import type {
 } from "./connection_options.ts";
 
 export { ConnectionClosedError } from "./connection_closed_error.ts";
+
+/** The default options, shared so that a call allocates none. */
+const NO_OPTIONS: ConnectionWaitOptions = Object.freeze({});
+/** What `send()` returns when the message went in at once. */
+const SENT: Promise<void> = Promise.resolve();
 
 export type {
   Frame,
@@ -195,14 +204,20 @@ export class Connection<T = unknown>
    * there.close();
    * ```
    */
-  async send(value: T, options: ConnectionWaitOptions = {}): Promise<void> {
-    this.#check("send() on", true, options.timeout);
-    options.signal?.throwIfAborted();
+  send(value: T, options: ConnectionWaitOptions = NO_OPTIONS): Promise<void> {
+    // Not async: a message that goes in at once costs no promise of its own.
+    let sending;
     try {
-      await this.#io.sendValue(value, options);
+      this.#check("send() on", true, options.timeout);
+      options.signal?.throwIfAborted();
+      sending = this.#io.sendValue(value, options);
     } catch (error) {
-      throw this.#mapClosed(error, "send() on");
+      return Promise.reject(this.#mapClosed(error, "send() on"));
     }
+    if (sending === undefined) return SENT;
+    return sending.catch((error) => {
+      throw this.#mapClosed(error, "send() on");
+    });
   }
 
   /**
@@ -278,17 +293,13 @@ export class Connection<T = unknown>
    * messages were received, or when this end is closed.
    * @throws {TypeError} when this end only sends.
    */
-  async recv(options: ConnectionWaitOptions = {}): Promise<T> {
-    this.#check("recv() from", false, options.timeout);
-    options.signal?.throwIfAborted();
-    let received;
-    try {
-      received = await this.#io.recvValue(options);
-    } catch (error) {
-      throw this.#mapClosed(error, "recv() from");
-    }
-    if (received === null) throw this.#end("recv() from");
-    return received.value as T;
+  recv(options: ConnectionWaitOptions = NO_OPTIONS): Promise<T> {
+    // Not async: a message already there costs one resolved promise.
+    return this.#receive(
+      "recv() from",
+      options,
+      this.#io.recvValue,
+    ) as Promise<T>;
   }
 
   /**
@@ -322,16 +333,45 @@ export class Connection<T = unknown>
    * @throws {ConnectionClosedError} once the other end closed and all its
    * messages were received, or when this end is closed.
    */
-  async recvBytes(options: ConnectionWaitOptions = {}): Promise<Uint8Array> {
-    this.#check("recvBytes() from", false, options.timeout);
-    options.signal?.throwIfAborted();
+  recvBytes(
+    options: ConnectionWaitOptions = NO_OPTIONS,
+  ): Promise<Uint8Array> {
+    return this.#receive(
+      "recvBytes() from",
+      options,
+      this.#io.recvBytes,
+    ) as Promise<Uint8Array>;
+  }
+
+  /** `recv()` and `recvBytes()`: `how` is the io method that receives. */
+  #receive(
+    action: string,
+    options: ConnectionWaitOptions,
+    how: (options: ConnectionWaitOptions) => Receiving,
+  ): Promise<unknown> {
+    let received;
     try {
-      const received = await this.#io.recvBytes(options);
-      if (received === null) throw this.#end("recvBytes() from");
-      return received.value as Uint8Array;
+      this.#check(action, false, options.timeout);
+      options.signal?.throwIfAborted();
+      received = how.call(this.#io, options);
     } catch (error) {
-      throw this.#mapClosed(error, "recvBytes() from");
+      return Promise.reject(this.#mapClosed(error, action));
     }
+    if (received instanceof Promise) {
+      return received.then(
+        (later) => this.#valueOf(later, action),
+        (error) => {
+          throw this.#mapClosed(error, action);
+        },
+      );
+    }
+    if (received === null) return Promise.reject(this.#end(action));
+    return Promise.resolve(received.value);
+  }
+
+  #valueOf(received: Received | null, action: string): unknown {
+    if (received === null) throw this.#end(action);
+    return received.value;
   }
 
   /**
@@ -352,6 +392,85 @@ export class Connection<T = unknown>
     } catch (error) {
       throw this.#mapClosed(error, "recvBytesSync() from");
     }
+  }
+
+  /**
+   * Receives the next message's bytes into `buffer` at `offset` (Python's
+   * `recv_bytes_into`), with no allocation: a consumer that reuses one
+   * buffer moves bytes at close to shared-memory speed.
+   *
+   * @param buffer Where to copy the bytes (any view or buffer).
+   * @param offset The byte offset in `buffer` (default `0`).
+   * @param options `signal` and `timeout` bound the wait.
+   * @returns The number of bytes copied.
+   * @throws {RangeError} when `offset` is out of range, or the message does
+   * not fit (like Python's `BufferTooShort`, the message is then taken: it
+   * is the error's `cause`, a `Uint8Array`).
+   * @throws {ConnectionClosedError} once the other end closed and all its
+   * messages were received, or when this end is closed.
+   *
+   * @example
+   * ```ts
+   * import { pipe } from "@mp/multiprocessing/ipc";
+   * import assert from "node:assert/strict";
+   *
+   * const [a, b] = pipe();
+   * const buffer = new Uint8Array(8);
+   * await b.sendBytes(new Uint8Array([1, 2, 3]));
+   * assert.equal(await a.recvBytesInto(buffer, 2), 3);
+   * assert.deepEqual(buffer, new Uint8Array([0, 0, 1, 2, 3, 0, 0, 0]));
+   * a.close();
+   * b.close();
+   * ```
+   */
+  recvBytesInto(
+    buffer: ArrayBufferView | ArrayBuffer,
+    offset = 0,
+    options: ConnectionWaitOptions = NO_OPTIONS,
+  ): Promise<number> {
+    const action = "recvBytesInto() from";
+    let target: Uint8Array;
+    try {
+      target = intoTarget(buffer, offset, action);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#receive(
+      action,
+      options,
+      (options) => this.#io.recvBytesInto(target, options),
+    ).then((value) => fitted(value, target, action));
+  }
+
+  /**
+   * Blocking twin of `recvBytesInto()`.
+   *
+   * @param buffer Where to copy the bytes (any view or buffer).
+   * @param offset The byte offset in `buffer` (default `0`).
+   * @param options `timeout` bounds the wait.
+   * @returns The number of bytes copied.
+   * @throws {RangeError} when `offset` is out of range, or the message does
+   * not fit (the message is the error's `cause`).
+   * @throws {ConnectionClosedError} once the other end closed and all its
+   * messages were received, or when this end is closed.
+   * @throws {TypeError} when the transport cannot block (a socket).
+   */
+  recvBytesIntoSync(
+    buffer: ArrayBufferView | ArrayBuffer,
+    offset = 0,
+    options: ConnectionSyncOptions = {},
+  ): number {
+    const action = "recvBytesIntoSync() from";
+    const target = intoTarget(buffer, offset, action);
+    this.#check(action, false, options.timeout);
+    let received;
+    try {
+      received = this.#io.recvBytesIntoSync(target, options);
+    } catch (error) {
+      throw this.#mapClosed(error, action);
+    }
+    if (received === null) throw this.#end(action);
+    return fitted(received.value, target, action);
   }
 
   /**

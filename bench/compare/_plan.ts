@@ -219,6 +219,25 @@ export function plan(env: Env): Row[] {
       ],
     },
     {
+      id: "pipe_workers",
+      title: "Pipe round trips between two workers (one pings, one echoes)",
+      metrics: [
+        rate("round trips/s"),
+        { key: "p50_us", label: "p50 µs", lowerIsBetter: true },
+      ],
+      entries: [
+        ours("pipe", n(10_000), "--workers=1"),
+        {
+          ...ours("pipe", n(10_000), "--workers=1", "--sync=1"),
+          id: "ours-sync",
+          label:
+            `@mp/multiprocessing · Deno ${env.denoVersion}: sendSync/recvSync`,
+        },
+        ...noNpm("no pipe"),
+        py("pipe", "Pipe + 2 Processes", "--mode=children", n(10_000)),
+      ],
+    },
+    {
       id: "counter",
       title: "Locked counter: 2 workers each add 1 under the lock",
       metrics: [rate("increments/s")],

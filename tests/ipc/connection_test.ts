@@ -93,6 +93,45 @@ Deno.test("Connection.sendBytes() and recvBytes() move raw bytes, any size, in o
   b.close();
 });
 
+Deno.test("Connection.recvBytesInto() copies a message into a buffer at an offset, streamed ones too", async () => {
+  const [a, b] = pipe<unknown>({ bufferSize: 4096 });
+  const big = new Uint8Array(10_000).map((_, i) => i % 251);
+  const buffer = new Uint8Array(12_000);
+  const sending = b.sendBytes(big);
+  assert.equal(await a.recvBytesInto(buffer, 1000), big.length);
+  await sending;
+  assert.deepEqual(buffer.subarray(1000, 11_000), big);
+  assert.equal(buffer[999], 0);
+  b.sendBytesSync(new Uint8Array([5, 6, 7]));
+  const view = new DataView(new ArrayBuffer(8));
+  assert.equal(a.recvBytesIntoSync(view, 4, { timeout: 1000 }), 3);
+  assert.deepEqual(
+    new Uint8Array(view.buffer),
+    new Uint8Array([0, 0, 0, 0, 5, 6, 7, 0]),
+  );
+  b.close();
+  await assert.rejects(a.recvBytesInto(buffer), ConnectionClosedError);
+  a.close();
+});
+
+Deno.test("Connection.recvBytesInto() refuses a bad offset and hands a message too long in the RangeError's cause", async () => {
+  const [a, b] = pipe<unknown>();
+  const small = new Uint8Array(4);
+  await assert.rejects(a.recvBytesInto(small, 5), RangeError);
+  await assert.rejects(a.recvBytesInto(small, 1.5), RangeError);
+  await assert.rejects(a.recvBytesInto("x" as never), TypeError);
+  assert.throws(() => a.recvBytesIntoSync(small, -1), RangeError);
+  await b.sendBytes(new Uint8Array([1, 2, 3, 4, 5]));
+  const error = await a.recvBytesInto(small).catch((e) => e);
+  assert.ok(error instanceof RangeError);
+  assert.deepEqual(error.cause, new Uint8Array([1, 2, 3, 4, 5]));
+  await b.sendBytes(new Uint8Array([9]));
+  assert.equal(a.recvBytesIntoSync(small, 3), 1);
+  assert.deepEqual(small, new Uint8Array([0, 0, 0, 9]));
+  a.close();
+  b.close();
+});
+
 Deno.test("Connection supports await using, describe/revive and the timeout and signal options", async () => {
   let kept: Connection<number>;
   {

@@ -1,5 +1,9 @@
-// Pipe round trips: the main thread sends a small int, a worker Process
-// echoes it back; round trips per second and p50.
+// Pipe round trips: one side sends a small int, a worker Process echoes it
+// back; round trips per second and p50. With `--workers=1` both sides are
+// worker Processes (the pinging one reports its figures to main over a
+// second pipe); otherwise the main thread pings. With `--sync=1` the
+// workers use the blocking calls (`sendSync` / `recvSync`, as Python's
+// children do) instead of `await send()` / `await recv()`.
 import { type Connection, pipe } from "../../../ipc/mod.ts";
 import { Process } from "../../../pool/mod.ts";
 import { flags, quantileUs, report } from "./_ours.ts";
@@ -13,27 +17,93 @@ export async function echoLoop(conn: Connection<number | null>): Promise<void> {
   }
 }
 
-if (import.meta.main) {
-  const { n } = flags({ n: 10_000 });
-  const [here, there] = pipe<number | null>();
-  const child = new Process({ target: echoLoop, args: [there] });
-  await child.start();
+/** Worker side, blocking calls: echoes every message until `null`. */
+export function echoLoopSync(conn: Connection<number | null>): void {
+  for (;;) {
+    const msg = conn.recvSync();
+    if (msg === null) return;
+    conn.sendSync(msg);
+  }
+}
+
+/** Pinging side, blocking calls: as `pingLoop`. */
+export function pingLoopSync(
+  conn: Connection<number | null>,
+  n: number,
+): Record<string, number> {
   for (let i = 0; i < 500; i++) {
-    await here.send(i);
-    await here.recv();
+    conn.sendSync(i);
+    conn.recvSync();
   }
   const times = new Float64Array(n);
   const all = performance.now();
   for (let i = 0; i < n; i++) {
     const t0 = performance.now();
-    await here.send(i);
-    if (await here.recv() !== i) throw new Error("Wrong echo");
+    conn.sendSync(i);
+    if (conn.recvSync() !== i) throw new Error("Wrong echo");
     times[i] = performance.now() - t0;
   }
   const s = (performance.now() - all) / 1000;
-  await here.send(null);
-  await child.join();
-  here.close();
+  conn.sendSync(null);
   times.sort();
-  report({ per_s: n / s, p50_us: quantileUs(times, 0.5) });
+  return { per_s: n / s, p50_us: quantileUs(times, 0.5) };
+}
+
+/** Pinging side: 500 warm-ups, then `n` timed round trips, then `null`. */
+export async function pingLoop(
+  conn: Connection<number | null>,
+  n: number,
+): Promise<Record<string, number>> {
+  for (let i = 0; i < 500; i++) {
+    await conn.send(i);
+    await conn.recv();
+  }
+  const times = new Float64Array(n);
+  const all = performance.now();
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await conn.send(i);
+    if (await conn.recv() !== i) throw new Error("Wrong echo");
+    times[i] = performance.now() - t0;
+  }
+  const s = (performance.now() - all) / 1000;
+  await conn.send(null);
+  times.sort();
+  return { per_s: n / s, p50_us: quantileUs(times, 0.5) };
+}
+
+/** Worker pinging side: runs `pingLoop` and sends its figures on `out`. */
+export async function pingWorker(
+  conn: Connection<number | null>,
+  n: number,
+  out: Connection<Record<string, number>>,
+  sync: number,
+): Promise<void> {
+  await out.send(sync ? pingLoopSync(conn, n) : await pingLoop(conn, n));
+}
+
+if (import.meta.main) {
+  const { n, workers, sync } = flags({ n: 10_000, workers: 0, sync: 0 });
+  const [here, there] = pipe<number | null>();
+  const echo = workers && sync
+    ? new Process({ target: echoLoopSync, args: [there] })
+    : new Process({ target: echoLoop, args: [there] });
+  await echo.start();
+  if (workers) {
+    const [results, out] = pipe<Record<string, number>>();
+    const ping = new Process({
+      target: pingWorker,
+      args: [here, n, out, sync],
+    });
+    await ping.start();
+    const figures = await results.recv();
+    await Promise.all([ping.join(), echo.join()]);
+    results.close();
+    report(figures);
+  } else {
+    const figures = await pingLoop(here, n);
+    await echo.join();
+    here.close();
+    report(figures);
+  }
 }

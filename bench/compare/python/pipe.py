@@ -1,4 +1,8 @@
-"""Pipe round trips: the parent sends a small int, a child echoes it back."""
+"""Pipe round trips: one side sends a small int, a child echoes it back.
+
+With --mode=children both sides are child processes (the pinging one sends
+its figures to the parent over a second Pipe); otherwise the parent pings.
+"""
 
 import multiprocessing as mp
 import time
@@ -14,24 +18,40 @@ def echo_loop(conn):
         conn.send(msg)
 
 
+def ping_loop(conn, n):
+    for i in range(500):
+        conn.send(i)
+        conn.recv()
+    times = []
+    t_all = time.perf_counter()
+    for i in range(n):
+        t0 = time.perf_counter()
+        conn.send(i)
+        assert conn.recv() == i
+        times.append(time.perf_counter() - t0)
+    s = time.perf_counter() - t_all
+    conn.send(None)
+    times.sort()
+    return {"per_s": n / s, "p50_us": times[int(n * 0.5)] * 1e6}
+
+
+def ping_child(conn, n, out):
+    out.send(ping_loop(conn, n))
+
+
 if __name__ == "__main__":
     args = parse_args(n=10_000)
     ctx = mp.get_context(args.start_method)
     parent, child_end = ctx.Pipe()
-    child = ctx.Process(target=echo_loop, args=(child_end,))
-    child.start()
-    for i in range(500):
-        parent.send(i)
-        parent.recv()
-    times = []
-    t_all = time.perf_counter()
-    for i in range(args.n):
-        t0 = time.perf_counter()
-        parent.send(i)
-        assert parent.recv() == i
-        times.append(time.perf_counter() - t0)
-    s = time.perf_counter() - t_all
-    parent.send(None)
-    child.join()
-    times.sort()
-    report(per_s=args.n / s, p50_us=times[int(args.n * 0.5)] * 1e6)
+    echo = ctx.Process(target=echo_loop, args=(child_end,))
+    echo.start()
+    if args.mode == "children":
+        results, out = ctx.Pipe(duplex=False)
+        ping = ctx.Process(target=ping_child, args=(parent, args.n, out))
+        ping.start()
+        figures = results.recv()
+        ping.join()
+    else:
+        figures = ping_loop(parent, args.n)
+    echo.join()
+    report(**figures)
