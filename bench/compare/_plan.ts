@@ -243,6 +243,12 @@ export function plan(env: Env): Row[] {
       metrics: [rate("increments/s")],
       entries: [
         ours("counter", n(200_000)),
+        {
+          ...ours("counter", n(200_000), "--finally=1"),
+          id: "ours-finally",
+          label:
+            `@mp/multiprocessing · Deno ${env.denoVersion}: acquireSync + finally`,
+        },
         ...noNpm("no shared lock"),
         py("counter", "Value('i') + get_lock()", n(200_000)),
       ],
