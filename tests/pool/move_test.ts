@@ -6,11 +6,13 @@ import { move, Pool, WorkerExitError } from "@mp/multiprocessing/pool";
 import { test } from "../_leak_check.ts";
 import { testEachBackend } from "./_backends.ts";
 import {
+  bufferInfo,
   echo,
   echoMoved,
   exitWhenFlagged,
   makeMoved,
   sums,
+  waitFlag,
 } from "../fixtures/pool_move_tasks.ts";
 
 const module = new URL("../fixtures/pool_move_tasks.ts", import.meta.url);
@@ -70,6 +72,33 @@ test("move() moves small (< 16 KiB) apply and starmap arguments too [worker]", a
   ]);
   assert.deepEqual(results[0], [[64, pattern(64, 3).reduce((s, x) => s + x)]]);
   assert.equal(detached(c), true);
+});
+
+test("move() moves a bare ArrayBuffer [worker]", async () => {
+  await using pool = new Pool({ processes: 1, module });
+  const buffer = new Uint8Array(300).fill(42).buffer;
+  assert.deepEqual(await pool.apply(bufferInfo, [move(buffer)]), [300, 42]);
+  assert.equal(buffer.detached, true);
+});
+
+test("move(): work stealing leaves tasks whose arguments were moved with their worker [worker]", async () => {
+  await using pool = new Pool({ processes: 2, module });
+  const flag = new Int32Array(new SharedArrayBuffer(4));
+  // One worker blocks; its share of the map waits behind it, unstarted,
+  // while the other worker runs out of work and would steal half of it.
+  const blocked = pool.apply(waitFlag, [flag]);
+  const arrays = Array.from({ length: 10 }, (_, i) => pattern(100, i));
+  const expected = arrays.map((a) => a.slice());
+  const echoed = pool.map(echo, arrays.map(move), { chunksize: 1 });
+  await eventually(
+    () => pool.stats.completed >= 1 && arrays.every(detached),
+    "the other worker to run out of work",
+  );
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  Atomics.store(flag, 0, 1);
+  Atomics.notify(flag, 0);
+  assert.equal(await blocked, 1);
+  assert.deepEqual(await echoed, expected);
 });
 
 test("move() leaves an unmarked small argument usable [worker]", async () => {
