@@ -31,6 +31,10 @@ function quote(value: unknown): string {
  * cannot run elsewhere and rejects with a `WorkerExitError` that says so.
  * Do not use `move()` for tasks that must survive worker deaths.
  *
+ * A buffer moves once: sending the same moved buffer again in a later
+ * message (say, in two map chunks) fails that later task with a `TypeError`
+ * rather than sending empty bytes.
+ *
  * On the `"inline"` backend nothing is copied anyway and on the
  * `"subprocess"` backend values are serialized anyway: there `move()`
  * changes nothing and the value stays usable. The mark stays on the buffer
