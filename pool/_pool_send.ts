@@ -5,12 +5,44 @@
  * by task, so that only the tasks whose arguments cannot cross fail (with
  * the library's `TypeError`); the others go as usual.
  *
+ * A task whose arguments were moved (`move()`) to a worker stays there:
+ * work stealing leaves it alone, and when that worker ended (or retired)
+ * before running it, its bytes went with the worker, so it is not sent
+ * again but rejects with a `WorkerExitError` that says so.
+ *
  * @module
  */
 import type { PoolSlot } from "./_pool_slot.ts";
 import type { PoolTask } from "./_pool_task.ts";
 import { TASK_WORDS } from "./_protocol.ts";
 import type { TaskQueue } from "./_task_queue.ts";
+import { carriedMove, lostMove } from "./_transfer_list.ts";
+import { WorkerExitError } from "./errors.ts";
+
+/** The worker each task that moved a buffer was last sent to. */
+const movedTo = new WeakMap<PoolTask, PoolSlot>();
+
+/** The error of `task`, whose moved buffer went with a worker that ended. */
+function lostMoveError(task: PoolTask): WorkerExitError {
+  const slot = movedTo.get(task);
+  const name = slot?.child.name;
+  const code = slot?.child.exitCode ?? null;
+  const how = code === null
+    ? "was retired"
+    : code === -15 || code === -9
+    ? `was terminated (exit code ${code})`
+    : `ended with exit code ${code}`;
+  return new WorkerExitError(
+    `Worker "${
+      name ?? "?"
+    }" ${how} before running task ${task.id}, and the buffer the task moved there with move() went with it: do not use move() for tasks that must survive worker deaths`,
+    {
+      exitCode: code ?? 0,
+      taskId: task.id,
+      ...(name === undefined ? {} : { worker: name }),
+    },
+  );
+}
 
 /**
  * Sends up to `count` tasks from `queue` to `slot`; a task that cannot be
@@ -28,6 +60,10 @@ export function sendBatch(
   while (tasks.length < count) {
     const task = queue.shift();
     if (task === undefined) break;
+    if (lostMove(task.payload)) {
+      fail(task, lostMoveError(task));
+      continue;
+    }
     slot.assign(task);
     tasks.push(task);
     fnIds.add(task.fn.id);
@@ -37,12 +73,16 @@ export function sendBatch(
   const fns = slot.child.unsent(fnIds);
   try {
     slot.send({ t: "run", fns, batch });
+    for (const task of tasks) {
+      if (carriedMove(task.payload)) movedTo.set(task, slot);
+    }
   } catch {
     for (let i = 0; i < tasks.length; i++) {
       const task = tasks[i]!;
       const one = batch.slice(i * TASK_WORDS, (i + 1) * TASK_WORDS);
       try {
         slot.send({ t: "run", fns: i === 0 ? fns : null, batch: one });
+        if (carriedMove(task.payload)) movedTo.set(task, slot);
       } catch (error) {
         if (slot.takeBackOne(task)) slot.inflight.delete(task.seq);
         fail(
@@ -61,8 +101,21 @@ export function sendBatch(
 }
 
 /**
+ * How many of `slot`'s newest tasks may be taken back: its unstarted ones,
+ * newer than its newest task that moved a buffer there.
+ */
+function stealable(slot: PoolSlot): number {
+  let free = 0;
+  for (const task of slot.inflight.values()) {
+    free = carriedMove(task.payload) ? 0 : free + 1;
+  }
+  return Math.min(free, slot.unstarted());
+}
+
+/**
  * Work stealing: when some open worker is idle, the later half of the
  * unstarted tasks of the one with the most, taken back (oldest first).
+ * Tasks that moved a buffer to their worker are not taken back.
  */
 export function stealHalf(slots: Iterable<PoolSlot>): PoolTask[] {
   let idle = false;
@@ -74,7 +127,7 @@ export function stealHalf(slots: Iterable<PoolSlot>): PoolTask[] {
       idle = true;
       continue;
     }
-    const unstarted = slot.unstarted();
+    const unstarted = stealable(slot);
     if (unstarted > most) {
       most = unstarted;
       donor = slot;

@@ -10,8 +10,17 @@
  * starmap chunk), to arrays of at least `TRANSFER_BYTES`. The copy is made
  * at each send, so a task sent again (its worker died) still has its bytes.
  * The receiver gets a compact copy: a view over a buffer of exactly its
- * bytes, of the standard typed array class. A buffer the library made
- * itself and nothing else holds (`own`) is moved as it is, without a copy.
+ * bytes, of the standard typed array class.
+ *
+ * A buffer marked to be moved is moved as it is, without a copy, whatever
+ * its size: one the library made itself and nothing else holds (`own`), or
+ * one the caller or a task gave up with the public `move()`. The mark stays
+ * on the buffer (a detached buffer cannot be sent again anyway) and lives in
+ * one set per thread on `globalThis`, so that `move()` works whichever copy
+ * of this package a task module imported. A task whose payload carried a
+ * moved buffer is remembered (`carriedMove`): it must not be taken back from
+ * its worker, and when its worker ended before running it, its bytes went
+ * with that worker (`lostMove`).
  *
  * @module
  */
@@ -19,8 +28,21 @@
 /** Smallest binary value worth moving rather than cloning. */
 const TRANSFER_BYTES = 16 * 1024;
 
-/** Buffers the library made and nothing else references: moved as they are. */
-const owned = new WeakSet<ArrayBufferLike>();
+const KEY = Symbol.for("@mp/multiprocessing.moved");
+
+/** Buffers to move as they are (`own`, `move()`): one set per thread. */
+const owned: WeakSet<ArrayBufferLike> = (() => {
+  const holder = globalThis as unknown as Record<symbol, WeakSet<object>>;
+  return holder[KEY] ??= new WeakSet<ArrayBufferLike>();
+})();
+
+/** Task payloads that carried a moved buffer when they were sent. */
+const carriers = new WeakSet<object>();
+
+/** Marks `buffer` to be moved, not copied, when it is next sent. */
+export function markMoved(buffer: ArrayBuffer): void {
+  owned.add(buffer);
+}
 
 /**
  * Marks `view` as the library's own: its buffer is moved without a copy
@@ -38,20 +60,48 @@ export function own<T extends ArrayBufferView>(view: T): T {
 
 type ViewClass = new (buffer: ArrayBuffer) => ArrayBufferView;
 
-function copyOf(
-  value: unknown,
-  memo: Map<unknown, unknown>,
-  transfer: ArrayBuffer[],
-): unknown {
+/** The buffer of `value` when it is marked to be moved. */
+function movedBuffer(value: object): ArrayBuffer | undefined {
+  const buffer = ArrayBuffer.isView(value)
+    ? value.buffer
+    : value instanceof ArrayBuffer
+    ? value
+    : undefined;
+  return buffer !== undefined && owned.has(buffer)
+    ? buffer as ArrayBuffer
+    : undefined;
+}
+
+/** What one walk of a batch collects. */
+interface Walk {
+  memo: Map<unknown, unknown>;
+  transfer: ArrayBuffer[];
+  /** Set when the entry being walked holds a moved buffer. */
+  moved: boolean;
+}
+
+function copyOf(value: unknown, walk: Walk): unknown {
   if (typeof value !== "object" || value === null) return value;
+  const buffer = movedBuffer(value);
+  if (buffer !== undefined) {
+    if (buffer.detached) {
+      throw new TypeError(
+        "Cannot send a moved ArrayBuffer again as it is detached: it went with an earlier send",
+      );
+    }
+    walk.moved = true;
+    if (!walk.memo.has(buffer)) {
+      walk.memo.set(buffer, buffer);
+      walk.transfer.push(buffer);
+    }
+    return value;
+  }
+  const { memo, transfer } = walk;
   const known = memo.get(value);
   if (known !== undefined) return known;
   let copy: unknown = value;
   if (ArrayBuffer.isView(value)) {
-    if (owned.has(value.buffer)) {
-      owned.delete(value.buffer);
-      transfer.push(value.buffer as ArrayBuffer);
-    } else if (
+    if (
       value.buffer instanceof ArrayBuffer && value.byteLength >= TRANSFER_BYTES
     ) {
       const bytes = value.buffer.slice(
@@ -86,15 +136,14 @@ function copyOf(
 function movedItems(
   values: unknown[],
   nested: boolean,
-  memo: Map<unknown, unknown>,
-  transfer: ArrayBuffer[],
+  walk: Walk,
 ): unknown[] {
   let out: unknown[] | undefined;
   for (let i = 0; i < values.length; i++) {
     const item = values[i];
     const copy = nested && Array.isArray(item)
-      ? movedItems(item, false, memo, transfer)
-      : copyOf(item, memo, transfer);
+      ? movedItems(item, false, walk)
+      : copyOf(item, walk);
     if (copy !== item) (out ??= values.slice())[i] = copy;
   }
   return out ?? values;
@@ -105,7 +154,10 @@ function movedItems(
  * with large binary values moved: the new batch and its transfer list, or
  * `undefined` when there is nothing to move. A value that is an array is
  * looked into (argument lists, chunk items and chunk results), and one level
- * further when `nested(entry)` says so (starmap chunks).
+ * further when `nested(entry)` says so (starmap chunks). A value that held
+ * a buffer marked to be moved is remembered (`carriedMove`).
+ *
+ * @throws A `TypeError` when a buffer marked to be moved is detached.
  */
 export function movedBatch(
   batch: unknown[],
@@ -113,18 +165,47 @@ export function movedBatch(
   at: number,
   nested: (entry: number) => boolean,
 ): [unknown[], ArrayBuffer[]] | undefined {
-  const memo = new Map<unknown, unknown>();
-  const transfer: ArrayBuffer[] = [];
+  const walk: Walk = { memo: new Map(), transfer: [], moved: false };
+  const carried: object[] = [];
   let out: unknown[] | undefined;
   for (let i = 0; i < batch.length; i += words) {
     const value = batch[i + at];
+    walk.moved = false;
     const copy = Array.isArray(value)
-      ? movedItems(value, nested(i), memo, transfer)
-      : copyOf(value, memo, transfer);
+      ? movedItems(value, nested(i), walk)
+      : copyOf(value, walk);
     if (copy !== value) (out ??= batch.slice())[i + at] = copy;
+    if (walk.moved) carried.push(value as object);
   }
-  if (transfer.length === 0) return undefined;
-  return [out ?? batch, transfer];
+  for (const value of carried) carriers.add(value);
+  if (walk.transfer.length === 0) return undefined;
+  return [out ?? batch, walk.transfer];
+}
+
+/**
+ * Whether task payload `payload` held a buffer marked to be moved when it
+ * was last sent to a worker (the worker has those bytes now).
+ */
+export function carriedMove(payload: unknown): boolean {
+  return typeof payload === "object" && payload !== null &&
+    carriers.has(payload);
+}
+
+/**
+ * Whether task payload `payload` moved a buffer to a worker and so cannot
+ * be sent again: one of its moved buffers is detached.
+ */
+export function lostMove(payload: unknown): boolean {
+  if (!carriedMove(payload)) return false;
+  const values = Array.isArray(payload) ? payload : [payload];
+  for (const value of values) {
+    const items = Array.isArray(value) ? value : [value];
+    for (const item of items) {
+      if (typeof item !== "object" || item === null) continue;
+      if (movedBuffer(item)?.detached) return true;
+    }
+  }
+  return false;
 }
 
 let warmed = false;

@@ -31,6 +31,7 @@ export * from "./backend.ts";
 export * from "./current_process.ts";
 export * from "./current_task.ts";
 export * from "./errors.ts";
+export * from "./move.ts";
 export * from "./permissions.ts";
 export * from "./pool.ts";
 export * from "./pool_options.ts";

@@ -184,10 +184,15 @@ export function plan(env: Env): Row[] {
     },
     {
       id: "echo",
-      title: "100 KiB Uint8Array echo (copied), 2 workers",
+      title: "100 KiB Uint8Array echo, 2 workers (copied; move(): moved)",
       metrics: [rate("echoes/s")],
       entries: [
         ours("echo", n(2_000)),
+        {
+          ...ours("echo", n(2_000), "--move=1"),
+          id: "ours-move",
+          label: `@mp/multiprocessing · Deno ${env.denoVersion}: move()`,
+        },
         raw("echo", "postMessage to 2 Workers", n(2_000)),
         ...npm("echo", [n(2_000)], [n(200)]),
         py("echo", "Pool.map (bytes)", n(2_000)),

@@ -1,5 +1,6 @@
 // Task functions for the Pool workloads. The same bodies exist in
 // ../node/tasks.mjs and ../python/_tasks.py.
+import { move } from "../../../pool/mod.ts";
 
 /** Returns `x + 1`: the tiny task. */
 export function inc(x: number): number {
@@ -16,6 +17,11 @@ export function spin(n: number): number {
 /** Returns its argument unchanged (the 100 KiB echo). */
 export function echo(bytes: Uint8Array): Uint8Array {
   return bytes;
+}
+
+/** Returns its argument moved back, not copied (the echo with `move()`). */
+export function echoMoved(bytes: Uint8Array): Uint8Array {
+  return move(bytes);
 }
 
 /** Resolves after `ms` milliseconds (keeps every worker busy at once). */
