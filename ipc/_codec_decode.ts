@@ -1,8 +1,8 @@
 /**
  * The decoder of the codec (`_codec_format.ts` has the format). It trusts
  * nothing: every length is checked against the bytes left before anything
- * is allocated, nesting is bounded, and no user code runs. Short ASCII
- * strings (object keys, mostly) come from a small cache. Errors, shared
+ * is allocated, nesting is bounded, and no user code runs. Strings are
+ * read in `_codec_strings.ts` (short ASCII ones from a cache). Errors, shared
  * objects and boxed primitives are rebuilt in `_codec_revivers.ts`.
  *
  * @module
@@ -42,9 +42,9 @@ import {
   T_VIEW,
   VIEWS,
 } from "./_codec_format.ts";
+import { readUtf16, readUtf8 } from "./_codec_strings.ts";
 
 const EMPTY = new Uint8Array(0);
-const textDecoder = new TextDecoder();
 
 /**
  * A fresh copy of `buf[start … end)`. Not `slice()`: on a view of a
@@ -201,44 +201,16 @@ class Decoder {
 
   str8(n: number): string {
     this.need(n);
-    const b = this.buf, start = this.pos, end = start + n;
-    this.pos = end;
-    if (n > 24) return textDecoder.decode(b.subarray(start, end));
-    // Short strings (keys, mostly) come from a cache of recent ones.
-    let h = n;
-    for (let i = start; i < end; i++) {
-      const c = b[i]!;
-      if (c > 0x7f) return textDecoder.decode(b.subarray(start, end));
-      h = Math.imul(h, 31) + c;
-    }
-    const slot = h & (STRING_CACHE - 1);
-    const cached = strings[slot];
-    if (cached !== undefined && cached.length === n) {
-      let i = 0;
-      while (i < n && cached.charCodeAt(i) === b[start + i]) i++;
-      if (i === n) return cached;
-    }
-    let s = "";
-    for (let i = start; i < end; i++) s += String.fromCharCode(b[i]!);
-    strings[slot] = s;
-    return s;
+    const start = this.pos;
+    this.pos = start + n;
+    return readUtf8(this.buf, start, n);
   }
 
   str16(): string {
     const n = this.count(2);
-    const b = this.buf;
-    let p = this.pos;
-    const parts: string[] = [];
-    const units = new Array<number>(Math.min(n, 4096));
-    for (let done = 0; done < n;) {
-      const k = Math.min(n - done, 4096);
-      units.length = k;
-      for (let i = 0; i < k; i++, p += 2) units[i] = b[p]! | (b[p + 1]! << 8);
-      parts.push(String.fromCharCode(...units));
-      done += k;
-    }
-    this.pos = p;
-    return parts.join("");
+    const start = this.pos;
+    this.pos = start + 2 * n;
+    return readUtf16(this.buf, start, n);
   }
 
   array(n: number): unknown[] {
@@ -335,8 +307,6 @@ class Decoder {
   }
 }
 
-const STRING_CACHE = 4096;
-const strings = new Array<string | undefined>(STRING_CACHE).fill(undefined);
 const decoder = new Decoder();
 let decoding = false;
 

@@ -1,7 +1,7 @@
 /**
  * The `Queue` class: a FIFO over one shared-memory ring (`_ring.ts`),
  * items encoded by the codec (`_codec.ts`), puts and gets driven by the
- * ring's `Writer` and `Reader`.
+ * ring's `Writer` and `Reader` (`_queue_ops.ts`).
  *
  * Import it from `queue.ts`, never from here. The codec reaches the
  * registry of shareable kinds, which loads `queue.ts` and with it the
@@ -12,19 +12,19 @@
  * @module
  */
 import { describe, revive } from "../sync/_shareable.ts";
-import { decodeShared, encodeScratch } from "./_codec.ts";
 import { queueClassOf, registerQueueClass } from "./_queue_kinds.ts";
-import { readableOf, writableOf } from "./_queue_streams.ts";
 import {
-  checkBufferSize,
-  DONE,
-  Ring,
-  RingClosedError,
-  ringOf,
-} from "./_ring.ts";
-import { Reader } from "./_ring_reader.ts";
-import { Writer } from "./_ring_writer.ts";
-import { checkTimeout, runAsync, runSync, stepSpinning } from "./_ring_wait.ts";
+  checkOptions,
+  DEFAULT_BUFFER,
+  getFrom,
+  getFromSync,
+  putOn,
+  putOnSync,
+  tryGetFrom,
+  tryPutOn,
+} from "./_queue_ops.ts";
+import { readableOf, writableOf } from "./_queue_streams.ts";
+import { Ring, ringOf } from "./_ring.ts";
 import { untilClosed } from "./_until_closed.ts";
 import type {
   QueueData,
@@ -35,40 +35,8 @@ import type {
 } from "./queue.ts";
 import { QueueClosedError } from "./queue_closed_error.ts";
 
-const DEFAULT_BUFFER = 1 << 20;
 /** The default options, shared so that a call allocates none. */
 const NO_OPTIONS: QueueWaitOptions = Object.freeze({});
-/** What `put()` returns when the item went in at once. */
-const PUT: Promise<void> = Promise.resolve();
-
-function closedError(
-  error: unknown,
-  name: string,
-  action: string,
-): unknown {
-  if (!(error instanceof RingClosedError)) return error;
-  return new QueueClosedError(
-    action === "get"
-      ? `Cannot get() from ${name} as it is closed and empty`
-      : `Cannot put() on ${name} as it is closed`,
-    { cause: error },
-  );
-}
-
-function checkOptions(name: string, options: QueueOptions): void {
-  const { maxsize = 0, bufferSize = DEFAULT_BUFFER } = options;
-  if (typeof maxsize !== "number") {
-    throw new TypeError(
-      `Cannot create ${name} as maxsize must be a number: received ${typeof maxsize}`,
-    );
-  }
-  if (!Number.isInteger(maxsize) || maxsize < 0 || maxsize > 0x7fff_ffff) {
-    throw new RangeError(
-      `Cannot create ${name} as maxsize must be a non-negative integer: received ${maxsize}`,
-    );
-  }
-  checkBufferSize(name, bufferSize);
-}
 
 /** Set while `[revive]` builds an instance over existing memory. */
 let reviving: Ring | undefined;
@@ -212,30 +180,7 @@ export class Queue<T> implements AsyncIterable<T> {
    * ```
    */
   put(item: T, options: QueueWaitOptions = NO_OPTIONS): Promise<void> {
-    // Not async: an item that goes in at once costs no promise of its own.
-    let op;
-    try {
-      if (options.timeout !== undefined) {
-        checkTimeout(`put() on ${this.constructor.name}`, options.timeout);
-      }
-      options.signal?.throwIfAborted();
-      const encoded = encodeScratch(item, "item", true);
-      op = new Writer(this.#ring, encoded.buf, encoded.length);
-      if (stepSpinning(this.#ring, op)) return PUT;
-      op.own();
-    } catch (error) {
-      return Promise.reject(closedError(error, this.constructor.name, "put"));
-    }
-    return this.#putLater(op, options);
-  }
-
-  async #putLater(op: Writer, options: QueueWaitOptions): Promise<void> {
-    const name = this.constructor.name;
-    try {
-      await runAsync(this.#ring, op, `put() on ${name}`, options);
-    } catch (error) {
-      throw closedError(error, name, "put");
-    }
+    return putOn(this, this.#ring, item, options);
   }
 
   /**
@@ -247,19 +192,7 @@ export class Queue<T> implements AsyncIterable<T> {
    * @throws {QueueClosedError} when the queue is closed.
    */
   putSync(item: T, options: QueueSyncOptions = {}): void {
-    const name = this.constructor.name;
-    if (options.timeout !== undefined) {
-      checkTimeout(`putSync() on ${name}`, options.timeout);
-    }
-    const encoded = encodeScratch(item, "item", true);
-    const op = new Writer(this.#ring, encoded.buf, encoded.length);
-    try {
-      if (op.step() !== DONE) {
-        runSync(this.#ring, op, `putSync() on ${name}`, options.timeout);
-      }
-    } catch (error) {
-      throw closedError(error, name, "put");
-    }
+    putOnSync(this, this.#ring, item, options);
   }
 
   /**
@@ -272,21 +205,7 @@ export class Queue<T> implements AsyncIterable<T> {
    * @throws {QueueClosedError} when the queue is closed.
    */
   tryPut(item: T): boolean {
-    const name = this.constructor.name;
-    const encoded = encodeScratch(item, "item", true);
-    const op = new Writer(this.#ring, encoded.buf, encoded.length);
-    if (!op.whole) {
-      throw new RangeError(
-        `Cannot tryPut() on ${name} as the item takes more than half its buffer: received ${encoded.length} bytes; use put()`,
-      );
-    }
-    try {
-      if (op.step() === DONE) return true;
-    } catch (error) {
-      throw closedError(error, name, "put");
-    }
-    op.cancel();
-    return false;
+    return tryPutOn(this, this.#ring, item);
   }
 
   /**
@@ -297,29 +216,7 @@ export class Queue<T> implements AsyncIterable<T> {
    * @throws {QueueClosedError} when the queue is closed and empty.
    */
   get(options: QueueWaitOptions = NO_OPTIONS): Promise<T> {
-    // Not async: an item already there costs one resolved promise.
-    let op;
-    try {
-      if (options.timeout !== undefined) {
-        checkTimeout(`get() from ${this.constructor.name}`, options.timeout);
-      }
-      options.signal?.throwIfAborted();
-      op = new Reader(this.#ring, decodeShared);
-      if (stepSpinning(this.#ring, op)) return Promise.resolve(op.value as T);
-    } catch (error) {
-      return Promise.reject(closedError(error, this.constructor.name, "get"));
-    }
-    return this.#getLater(op, options);
-  }
-
-  async #getLater(op: Reader, options: QueueWaitOptions): Promise<T> {
-    const name = this.constructor.name;
-    try {
-      await runAsync(this.#ring, op, `get() from ${name}`, options);
-    } catch (error) {
-      throw closedError(error, name, "get");
-    }
-    return op.value as T;
+    return getFrom(this, this.#ring, options) as Promise<T>;
   }
 
   /**
@@ -330,19 +227,7 @@ export class Queue<T> implements AsyncIterable<T> {
    * @throws {QueueClosedError} when the queue is closed and empty.
    */
   getSync(options: QueueSyncOptions = {}): T {
-    const name = this.constructor.name;
-    if (options.timeout !== undefined) {
-      checkTimeout(`getSync() from ${name}`, options.timeout);
-    }
-    const op = new Reader(this.#ring, decodeShared);
-    try {
-      if (op.step() !== DONE) {
-        runSync(this.#ring, op, `getSync() from ${name}`, options.timeout);
-      }
-    } catch (error) {
-      throw closedError(error, name, "get");
-    }
-    return op.value as T;
+    return getFromSync(this, this.#ring, options) as T;
   }
 
   /**
@@ -352,21 +237,7 @@ export class Queue<T> implements AsyncIterable<T> {
    * @returns `{ ok: true, value }`, or `{ ok: false }` when there is none.
    */
   tryGet(): TryGetResult<T> {
-    const op = new Reader(this.#ring, decodeShared, true);
-    let word: number;
-    try {
-      word = op.step();
-      if (word !== DONE && op.streaming) {
-        runSync(this.#ring, op, `tryGet() from ${this.constructor.name}`);
-        word = DONE;
-      }
-    } catch (error) {
-      if (error instanceof RingClosedError) return { ok: false };
-      throw error;
-    }
-    if (word === DONE) return { ok: true, value: op.value as T };
-    op.cancel();
-    return { ok: false };
+    return tryGetFrom(this, this.#ring) as TryGetResult<T>;
   }
 
   /**

@@ -4,22 +4,10 @@
  * @module
  */
 import { describe, revive } from "../sync/_shareable.ts";
-import {
-  asBytes,
-  blocking,
-  type ConnectionIO,
-  fitted,
-  intoTarget,
-  ioOf,
-  type Received,
-  type Receiving,
-} from "./_connection_io.ts";
-import { RingClosedError } from "./_ring.ts";
+import { ConnectionEngine } from "./_connection_engine.ts";
 import { RingTransport } from "./_ring_transport.ts";
-import { checkTimeout } from "./_ring_wait.ts";
 import { untilClosed } from "./_until_closed.ts";
 import type { Transport } from "./_transport.ts";
-import { FrameTag } from "./_wire.ts";
 import { ConnectionClosedError } from "./connection_closed_error.ts";
 import type {
   ConnectionSyncOptions,
@@ -31,8 +19,6 @@ export { ConnectionClosedError } from "./connection_closed_error.ts";
 
 /** The default options, shared so that a call allocates none. */
 const NO_OPTIONS: ConnectionWaitOptions = Object.freeze({});
-/** What `send()` returns when the message went in at once. */
-const SENT: Promise<void> = Promise.resolve();
 
 export type {
   Frame,
@@ -79,8 +65,8 @@ export interface ConnectionData {
 export class Connection<T = unknown>
   implements AsyncIterable<T>, AsyncDisposable, Disposable {
   #transport: Transport;
-  /** How messages move over it: in place for a pipe end, else as frames. */
-  #io: ConnectionIO;
+  /** The guarded calls over it (the checks, and the closed-end errors). */
+  #engine: ConnectionEngine;
 
   /**
    * Wraps a transport. Users get connections from `pipe()`, `listen()` and
@@ -90,7 +76,7 @@ export class Connection<T = unknown>
    */
   constructor(transport: Transport) {
     this.#transport = transport;
-    this.#io = ioOf(transport);
+    this.#engine = new ConnectionEngine(transport);
   }
 
   /**
@@ -138,32 +124,6 @@ export class Connection<T = unknown>
     return this.#transport.closed;
   }
 
-  #check(action: string, sending: boolean, timeout?: unknown): void {
-    if (this.#transport.closed) {
-      throw new ConnectionClosedError(
-        `Cannot ${action} Connection as it is closed`,
-      );
-    }
-    if (sending ? !this.#transport.writable : !this.#transport.readable) {
-      throw new TypeError(
-        `Cannot ${action} Connection as this end of a one-way pipe only ${
-          sending ? "receives" : "sends"
-        }`,
-      );
-    }
-    if (timeout !== undefined) checkTimeout(`${action} Connection`, timeout);
-  }
-
-  #mapClosed(error: unknown, action: string): unknown {
-    if (!(error instanceof RingClosedError)) return error;
-    return new ConnectionClosedError(
-      `Cannot ${action} Connection as ${
-        this.#transport.closed ? "it is closed" : "the other end closed"
-      }`,
-      { cause: error },
-    );
-  }
-
   /**
    * Sends a value to the other end.
    *
@@ -205,19 +165,7 @@ export class Connection<T = unknown>
    * ```
    */
   send(value: T, options: ConnectionWaitOptions = NO_OPTIONS): Promise<void> {
-    // Not async: a message that goes in at once costs no promise of its own.
-    let sending;
-    try {
-      this.#check("send() on", true, options.timeout);
-      options.signal?.throwIfAborted();
-      sending = this.#io.sendValue(value, options);
-    } catch (error) {
-      return Promise.reject(this.#mapClosed(error, "send() on"));
-    }
-    if (sending === undefined) return SENT;
-    return sending.catch((error) => {
-      throw this.#mapClosed(error, "send() on");
-    });
+    return this.#engine.send(value, options);
   }
 
   /**
@@ -230,12 +178,7 @@ export class Connection<T = unknown>
    * @throws {ConnectionClosedError} when either end is closed.
    */
   sendSync(value: T, options: ConnectionSyncOptions = {}): void {
-    this.#check("sendSync() on", true, options.timeout);
-    try {
-      this.#io.sendValueSync(value, options);
-    } catch (error) {
-      throw this.#mapClosed(error, "sendSync() on");
-    }
+    this.#engine.sendSync(value, options);
   }
 
   /**
@@ -248,17 +191,11 @@ export class Connection<T = unknown>
    * @throws {TypeError} when this end only receives.
    * @throws {ConnectionClosedError} when either end is closed.
    */
-  async sendBytes(
+  sendBytes(
     bytes: ArrayBufferView | ArrayBuffer,
     options: ConnectionWaitOptions = {},
   ): Promise<void> {
-    this.#check("sendBytes() on", true, options.timeout);
-    options.signal?.throwIfAborted();
-    try {
-      await this.#transport.send(FrameTag.bytes, asBytes(bytes), options);
-    } catch (error) {
-      throw this.#mapClosed(error, "sendBytes() on");
-    }
+    return this.#engine.sendBytes(bytes, options);
   }
 
   /**
@@ -274,13 +211,7 @@ export class Connection<T = unknown>
     bytes: ArrayBufferView | ArrayBuffer,
     options: ConnectionSyncOptions = {},
   ): void {
-    this.#check("sendBytesSync() on", true, options.timeout);
-    const send = blocking("sendBytesSync", this.#transport.sendSync);
-    try {
-      send.call(this.#transport, FrameTag.bytes, asBytes(bytes), options);
-    } catch (error) {
-      throw this.#mapClosed(error, "sendBytesSync() on");
-    }
+    this.#engine.sendBytesSync(bytes, options);
   }
 
   /**
@@ -294,12 +225,7 @@ export class Connection<T = unknown>
    * @throws {TypeError} when this end only sends.
    */
   recv(options: ConnectionWaitOptions = NO_OPTIONS): Promise<T> {
-    // Not async: a message already there costs one resolved promise.
-    return this.#receive(
-      "recv() from",
-      options,
-      this.#io.recvValue,
-    ) as Promise<T>;
+    return this.#engine.recv(options) as Promise<T>;
   }
 
   /**
@@ -313,15 +239,7 @@ export class Connection<T = unknown>
    * block (a socket).
    */
   recvSync(options: ConnectionSyncOptions = {}): T {
-    this.#check("recvSync() from", false, options.timeout);
-    let received;
-    try {
-      received = this.#io.recvValueSync(options);
-    } catch (error) {
-      throw this.#mapClosed(error, "recvSync() from");
-    }
-    if (received === null) throw this.#end("recvSync() from");
-    return received.value as T;
+    return this.#engine.recvSync(options) as T;
   }
 
   /**
@@ -336,42 +254,7 @@ export class Connection<T = unknown>
   recvBytes(
     options: ConnectionWaitOptions = NO_OPTIONS,
   ): Promise<Uint8Array> {
-    return this.#receive(
-      "recvBytes() from",
-      options,
-      this.#io.recvBytes,
-    ) as Promise<Uint8Array>;
-  }
-
-  /** `recv()` and `recvBytes()`: `how` is the io method that receives. */
-  #receive(
-    action: string,
-    options: ConnectionWaitOptions,
-    how: (options: ConnectionWaitOptions) => Receiving,
-  ): Promise<unknown> {
-    let received;
-    try {
-      this.#check(action, false, options.timeout);
-      options.signal?.throwIfAborted();
-      received = how.call(this.#io, options);
-    } catch (error) {
-      return Promise.reject(this.#mapClosed(error, action));
-    }
-    if (received instanceof Promise) {
-      return received.then(
-        (later) => this.#valueOf(later, action),
-        (error) => {
-          throw this.#mapClosed(error, action);
-        },
-      );
-    }
-    if (received === null) return Promise.reject(this.#end(action));
-    return Promise.resolve(received.value);
-  }
-
-  #valueOf(received: Received | null, action: string): unknown {
-    if (received === null) throw this.#end(action);
-    return received.value;
+    return this.#engine.recvBytes(options);
   }
 
   /**
@@ -384,14 +267,7 @@ export class Connection<T = unknown>
    * @throws {TypeError} when the transport cannot block (a socket).
    */
   recvBytesSync(options: ConnectionSyncOptions = {}): Uint8Array {
-    this.#check("recvBytesSync() from", false, options.timeout);
-    try {
-      const received = this.#io.recvBytesSync(options);
-      if (received === null) throw this.#end("recvBytesSync() from");
-      return received.value as Uint8Array;
-    } catch (error) {
-      throw this.#mapClosed(error, "recvBytesSync() from");
-    }
+    return this.#engine.recvBytesSync(options);
   }
 
   /**
@@ -428,18 +304,7 @@ export class Connection<T = unknown>
     offset = 0,
     options: ConnectionWaitOptions = NO_OPTIONS,
   ): Promise<number> {
-    const action = "recvBytesInto() from";
-    let target: Uint8Array;
-    try {
-      target = intoTarget(buffer, offset, action);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.#receive(
-      action,
-      options,
-      (options) => this.#io.recvBytesInto(target, options),
-    ).then((value) => fitted(value, target, action));
+    return this.#engine.recvBytesInto(buffer, offset, options);
   }
 
   /**
@@ -460,17 +325,7 @@ export class Connection<T = unknown>
     offset = 0,
     options: ConnectionSyncOptions = {},
   ): number {
-    const action = "recvBytesIntoSync() from";
-    const target = intoTarget(buffer, offset, action);
-    this.#check(action, false, options.timeout);
-    let received;
-    try {
-      received = this.#io.recvBytesIntoSync(target, options);
-    } catch (error) {
-      throw this.#mapClosed(error, action);
-    }
-    if (received === null) throw this.#end(action);
-    return fitted(received.value, target, action);
+    return this.#engine.recvBytesIntoSync(buffer, offset, options);
   }
 
   /**
@@ -482,14 +337,8 @@ export class Connection<T = unknown>
    * @returns True when `recv()` would not wait.
    * @throws {ConnectionClosedError} when this end is closed.
    */
-  async poll(options: PollOptions = {}): Promise<boolean> {
-    const { timeout = 0, signal } = options;
-    this.#check("poll()", false, timeout);
-    signal?.throwIfAborted();
-    return await this.#transport.poll({
-      timeout: timeout === Infinity ? undefined : timeout,
-      ...(signal === undefined ? {} : { signal }),
-    } as ConnectionWaitOptions);
+  poll(options: PollOptions = {}): Promise<boolean> {
+    return this.#engine.poll(options);
   }
 
   /**
@@ -500,13 +349,7 @@ export class Connection<T = unknown>
    * @throws {ConnectionClosedError} when this end is closed.
    */
   pollSync(options: ConnectionSyncOptions = {}): boolean {
-    const { timeout = 0 } = options;
-    this.#check("pollSync()", false, timeout);
-    const poll = blocking("pollSync", this.#transport.pollSync);
-    return poll.call(
-      this.#transport,
-      timeout === Infinity ? {} : { timeout },
-    );
+    return this.#engine.pollSync(options);
   }
 
   /**
@@ -539,11 +382,5 @@ export class Connection<T = unknown>
    */
   [Symbol.asyncIterator](): AsyncIterator<T> {
     return untilClosed(() => this.recv(), ConnectionClosedError);
-  }
-
-  #end(action: string): ConnectionClosedError {
-    return new ConnectionClosedError(
-      `Cannot ${action} Connection as the other end closed`,
-    );
   }
 }
