@@ -100,18 +100,27 @@ export class WorkerRoster {
     const state = this.#host.state();
     if (state === "terminated" || this.starts.holding) return;
     let live = 0;
-    // Tasks held by workers count too: while the rest are being spawned,
-    // the first workers are handed the queue, and the later ones take their
-    // unstarted tasks over.
+    for (const slot of this.slots) if (!slot.retiring) live++;
+    if (live >= this.#o.processes) return this.#cancelNext();
+    // Tasks held by workers count too, all but the ones running beside the
+    // first: while the rest are being spawned, the first workers are handed
+    // the queue, and the later ones take their unstarted tasks over.
     let held = 0;
     for (const slot of this.slots) {
-      if (slot.retiring) continue;
-      live++;
-      held += slot.inflight.size;
+      const size = slot.inflight.size;
+      if (!slot.retiring && size > 0) {
+        held += Math.min(size, 1 + slot.unstarted());
+      }
     }
     const floor = state === "running" ? this.#o.minProcesses : 0;
     const want = Math.min(this.#o.processes, Math.max(floor, queued + held));
     if (live >= want) return this.#cancelNext();
+    // A closing pool retires idle workers at once: give them their share now.
+    if (state === "closing") {
+      this.#cancelNext();
+      for (; live < want; live++) this.spawn();
+      return;
+    }
     // One worker now (or at once when none lives), the rest one per macrotask.
     if (this.#next !== undefined && live > 0) return;
     this.#cancelNext();
