@@ -115,8 +115,9 @@ export class WorkerRoster {
     const floor = state === "running" ? this.#o.minProcesses : 0;
     const want = Math.min(this.#o.processes, Math.max(floor, queued + held));
     if (live >= want) return this.#cancelNext();
-    // A closing pool retires idle workers at once: give them their share now.
-    if (state === "closing") {
+    // A closing pool retires idle workers at once: give them their share
+    // now. Inline workers cost no thread to create: no reason to wait.
+    if (state === "closing" || this.#o.backend === "inline") {
       this.#cancelNext();
       for (; live < want; live++) this.spawn();
       return;
