@@ -117,8 +117,7 @@ export class Dispatcher {
       retire: (slot) => this.#workers.retire(slot, false),
     });
     this.#ended = new Promise((resolve) => this.#resolveEnded = resolve);
-    // The first worker now, the rest staggered (`_worker_roster.ts`).
-    this.#workers.ensure(0);
+    for (let i = 0; i < options.minProcesses; i++) this.#workers.spawn();
   }
 
   /** `"running"`, `"closing"` (after `close()`) or `"terminated"`. */
