@@ -1,6 +1,6 @@
 // Task functions for the Pool workloads. The same bodies exist in
 // ../node/tasks.mjs and ../python/_tasks.py.
-import { move } from "../../../pool/mod.ts";
+import { move } from "../../../pool/move.ts";
 
 /** Returns `x + 1`: the tiny task. */
 export function inc(x: number): number {
