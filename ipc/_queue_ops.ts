@@ -78,20 +78,23 @@ export function putOn(
   } catch (error) {
     return Promise.reject(closedError(error, owner.constructor.name, "put"));
   }
-  return putLater(owner, ring, op, options);
+  return finishLater(owner, ring, op, options, "put");
 }
 
-async function putLater(
+/** The rest of a `put()`/`get()` that the ring did not answer at once. */
+async function finishLater(
   owner: object,
   ring: Ring,
-  op: Writer,
+  op: Writer | Reader,
   options: QueueWaitOptions,
+  verb: "put" | "get",
 ): Promise<void> {
   const name = owner.constructor.name;
+  const call = verb === "put" ? `put() on ${name}` : `get() from ${name}`;
   try {
-    await runAsync(ring, op, `put() on ${name}`, options);
+    await runAsync(ring, op, call, options);
   } catch (error) {
-    throw closedError(error, name, "put");
+    throw closedError(error, name, verb);
   }
 }
 
@@ -154,22 +157,7 @@ export function getFrom(
   } catch (error) {
     return Promise.reject(closedError(error, owner.constructor.name, "get"));
   }
-  return getLater(owner, ring, op, options);
-}
-
-async function getLater(
-  owner: object,
-  ring: Ring,
-  op: Reader,
-  options: QueueWaitOptions,
-): Promise<unknown> {
-  const name = owner.constructor.name;
-  try {
-    await runAsync(ring, op, `get() from ${name}`, options);
-  } catch (error) {
-    throw closedError(error, name, "get");
-  }
-  return op.value;
+  return finishLater(owner, ring, op, options, "get").then(() => op.value);
 }
 
 /** `Queue.getSync()`. */
