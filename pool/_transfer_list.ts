@@ -38,6 +38,11 @@ const owned: WeakSet<ArrayBufferLike> = (() => {
 
 /** Task payloads that carried a moved buffer when they were sent. */
 const carriers = new WeakSet<object>();
+/**
+ * Whether `carriers` was ever added to: until `move()` is used, dispatch
+ * asks `carriedMove` of every task, and this spares it the lookup.
+ */
+let carrying = false;
 
 /** Marks `buffer` to be moved, not copied, when it is next sent. */
 export function markMoved(buffer: ArrayBuffer): void {
@@ -178,6 +183,7 @@ export function movedBatch(
     if (walk.moved) carried.push(value as object);
   }
   for (const value of carried) carriers.add(value);
+  if (carried.length > 0) carrying = true;
   if (walk.transfer.length === 0) return undefined;
   return [out ?? batch, walk.transfer];
 }
@@ -187,7 +193,7 @@ export function movedBatch(
  * was last sent to a worker (the worker has those bytes now).
  */
 export function carriedMove(payload: unknown): boolean {
-  return typeof payload === "object" && payload !== null &&
+  return carrying && typeof payload === "object" && payload !== null &&
     carriers.has(payload);
 }
 
