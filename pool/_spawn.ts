@@ -13,7 +13,10 @@
  * Adapters:
  *
  * - `"worker"`: a Web Worker started from a `data:` entry module that
- *   imports `_worker_main.ts` and the task module (see there). Small
+ *   imports the bootstrap and the task module (see `_worker_main.ts`). The
+ *   bootstrap is loaded from `_worker_main_bundle.js`, its one-file build
+ *   (tests/pool/_bundle_worker_main.ts), which halves a child's start-up
+ *   module loading; its modules with per-thread state stay separate. Small
  *   messages go as JSON strings (`compact`), large binary values as moved
  *   copies (`_transfer_list.ts`). The parent
  *   needs read access to the task module (and to this package's files when
@@ -104,7 +107,7 @@ export function createHandle(options: SpawnOptions): ChildHandle {
   }
 }
 
-const BOOTSTRAP = new URL("./_worker_main.ts", import.meta.url).href;
+const BOOTSTRAP = new URL("./_worker_main_bundle.js", import.meta.url).href;
 const BOOT_INFO_KEY = "@mp/multiprocessing.bootInfo";
 
 function exitMessage(

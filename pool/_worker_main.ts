@@ -22,6 +22,11 @@
  *
  * Messages that arrive before `boot()` are held until then.
  *
+ * Children load this module's one-file build, `_worker_main_bundle.js`:
+ * after editing it or a module it inlines, rebuild it with
+ * `deno run --allow-all tests/pool/_bundle_worker_main.ts` (a test fails
+ * until then).
+ *
  * @module
  */
 import { type HubLinkData, joinParentLink } from "../ipc/_sab_hub_link.ts";

@@ -1,4 +1,11 @@
 import assert from "node:assert/strict";
+import {
+  BUNDLE,
+  bundleWorkerMain,
+  ENTRY,
+  EXTERNAL,
+  inlinedModules,
+} from "./_bundle_worker_main.ts";
 
 const root = new URL("../../", import.meta.url).href;
 
@@ -31,5 +38,48 @@ Deno.test("the worker bootstrap's module graph holds only internal child-side fi
   assert.ok(
     !graph.includes("ipc/_transfer.ts"),
     `the transfer walk is in the bootstrap's graph: ${graph}`,
+  );
+});
+
+Deno.test("the bundled worker bootstrap matches its sources", async () => {
+  const committed = await Deno.readTextFile(new URL(BUNDLE, root));
+  assert.ok(
+    committed === await bundleWorkerMain(),
+    `${BUNDLE} is out of date: run deno run --allow-all tests/pool/_bundle_worker_main.ts`,
+  );
+});
+
+// A module with per-thread state must exist once per thread: the task module
+// imports it by URL too, and a second copy inside the bundle would split
+// agent ids, the block table, the hub link or the task slot in two.
+Deno.test("the bundled worker bootstrap inlines only stateless modules and loads each module once", async () => {
+  const bundle = await Deno.readTextFile(new URL(BUNDLE, root));
+  const inlined = inlinedModules(bundle);
+  assert.ok(inlined.includes(ENTRY), `markers not found: ${inlined}`);
+  for (const path of inlined) {
+    assert.ok(!EXTERNAL.includes(path), `${path} is both inlined and imported`);
+    if (path === ENTRY) continue; // its state is the bootstrap's, see below
+    const source = await Deno.readTextFile(new URL(path, root));
+    const state = source.match(
+      /^(?:let|var) |^(?:export )?const \w+(?:: [^=]+)? = (?:new |Symbol\(|\[|\{)/m,
+    );
+    assert.equal(state, null, `${path} holds module state: ${state?.[0]}`);
+  }
+  // The bootstrap's own state exists once as no module imports its source.
+  for await (const entry of Deno.readDir(new URL("pool/", root))) {
+    if (!entry.name.endsWith(".ts")) continue;
+    const source = await Deno.readTextFile(new URL(`pool/${entry.name}`, root));
+    assert.ok(
+      !/from "\.\/_worker_main\.ts"|import\("\.\/_worker_main\.ts"/.test(
+        source,
+      ),
+      `pool/${entry.name} imports the bootstrap's source`,
+    );
+  }
+  // The bundle's own graph: itself and exactly the external modules.
+  const graph = await graphOf(BUNDLE);
+  assert.deepEqual(
+    graph.filter((path) => !path.startsWith("node:")),
+    [...EXTERNAL, BUNDLE].sort(),
   );
 });
