@@ -1,7 +1,8 @@
 /**
  * What `currentTask()` returns inside a child, and how the running task is
  * found: a per-thread slot on an isolated child (one task runs at a time),
- * an `AsyncLocalStorage` where other code shares the thread (inline).
+ * an `AsyncLocalStorage` where other code shares the thread (inline), loaded
+ * only then.
  *
  * The signal is made on first use. It aborts on the parent's `abort`
  * message and, for synchronous loops that never yield, whenever the task
@@ -87,15 +88,29 @@ export class TaskContext implements TaskContextLike {
   }
 }
 
-let storage:
-  | import("node:async_hooks").AsyncLocalStorage<TaskContext>
-  | undefined;
+/** The part of `node:async_hooks`' `AsyncLocalStorage` used here. */
+interface Storage<T> {
+  getStore(): T | undefined;
+  run<R>(store: T, body: () => R): R;
+}
+
+/**
+ * Kept out of every worker's module graph (no literal `import()`, no type
+ * import): under `--check` (`deno test`, `deno bench`) a `node:` module in
+ * a new worker's graph brings Node's type declarations into the check
+ * cache lookup each child does at start, ~1 ms per child.
+ */
+const ASYNC_HOOKS = "node:async_hooks";
+
+let storage: Storage<TaskContext> | undefined;
 
 /** Tracks tasks per async context from now on (for a shared thread). */
 export async function shareThread(): Promise<void> {
   if (storage !== undefined) return;
-  const { AsyncLocalStorage } = await import("node:async_hooks");
-  const current = new AsyncLocalStorage<TaskContext>();
+  const { AsyncLocalStorage } = await import(ASYNC_HOOKS) as {
+    AsyncLocalStorage: new () => Storage<TaskContext>;
+  };
+  const current = new AsyncLocalStorage();
   storage = current;
   bootState().inlineTask = () => current.getStore();
 }
