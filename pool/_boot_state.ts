@@ -29,6 +29,21 @@ export interface BootState {
   task: TaskContextLike | undefined;
   /** The running task on a shared thread (the inline backend), if any. */
   inlineTask: (() => TaskContextLike | undefined) | undefined;
+  /**
+   * The `AsyncLocalStorage` of a shared thread (`_task_context.ts`), set
+   * once tasks are tracked per async context.
+   */
+  storage?: TaskStorage | undefined;
+  /** Children this thread has given a default name (`nextChildName`). */
+  named?: number;
+}
+
+/** The part of `node:async_hooks`' `AsyncLocalStorage` a shared thread uses. */
+export interface TaskStorage {
+  /** The task of the current async context. */
+  getStore(): TaskContextLike | undefined;
+  /** Runs `body` with `store` as the task of its async context. */
+  run<R>(store: TaskContextLike, body: () => R): R;
 }
 
 const KEY = Symbol.for("@mp/multiprocessing.boot");
@@ -59,14 +74,13 @@ export function assertNotImporting(what: string): void {
   );
 }
 
-let counter = 0;
-
 /**
  * The next default child name of this thread, Python style: `"Process-3"`,
  * and inside child `"Process-2"`, `"Process-2:1"`.
  */
 export function nextChildName(prefix: string): string {
-  counter++;
-  const parent = bootState().info?.name.match(/-([\d:]+)$/)?.[1];
-  return `${prefix}-${parent === undefined ? "" : `${parent}:`}${counter}`;
+  const state = bootState();
+  const count = state.named = (state.named ?? 0) + 1;
+  const parent = state.info?.name.match(/-([\d:]+)$/)?.[1];
+  return `${prefix}-${parent === undefined ? "" : `${parent}:`}${count}`;
 }

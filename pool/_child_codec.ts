@@ -39,24 +39,42 @@ export interface Transfer {
  */
 const TRANSFER_URL = new URL("../ipc/_transfer.ts", import.meta.url).href;
 
-let transfer: Transfer | undefined;
-let loading: Promise<Transfer> | undefined;
-let loader = (): Promise<Transfer> => import(TRANSFER_URL);
+/** The thread's walk, loaded or loading, and how to load it. */
+interface TransferSlot {
+  transfer: Transfer | undefined;
+  loading: Promise<Transfer> | undefined;
+  loader: () => Promise<Transfer>;
+}
+
+/**
+ * On `globalThis`, one per walk URL: every copy of this file that loads the
+ * same walk (the worker bootstrap's bundle inlines one) shares it.
+ */
+const slot: TransferSlot = (() => {
+  const holder = globalThis as unknown as Record<symbol, TransferSlot>;
+  return holder[Symbol.for(`@mp/multiprocessing.transfer ${TRANSFER_URL}`)] ??=
+    {
+      transfer: undefined,
+      loading: undefined,
+      loader: () => import(TRANSFER_URL),
+    };
+})();
 
 /** The walk, when loaded. */
 export function loadedTransfer(): Transfer | undefined {
-  return transfer;
+  return slot.transfer;
 }
 
 /** Loads the walk (once). */
 export function loadTransfer(): Promise<Transfer> {
-  if (transfer !== undefined) return Promise.resolve(transfer);
-  return loading ??= loader().then((m) => transfer = m);
+  const loaded = slot.transfer;
+  if (loaded !== undefined) return Promise.resolve(loaded);
+  return slot.loading ??= slot.loader().then((m) => slot.transfer = m);
 }
 
 /** Hands over the walk, already loaded (a static import of the entry). */
 export function provideTransfer(module: Transfer): void {
-  transfer = module;
+  slot.transfer = module;
 }
 
 /**
@@ -65,7 +83,7 @@ export function provideTransfer(module: Transfer): void {
  * Deno loads with the entry's graph (no permission needed).
  */
 export function useTransferLoader(load: () => Promise<Transfer>): void {
-  loader = load;
+  slot.loader = load;
 }
 
 /** Whether `value` is a transfer envelope that needs reviving. */
@@ -93,6 +111,7 @@ export function primitiveArray(value: unknown): boolean {
 
 /** An error record, synchronously (see the module note). */
 export function errorRecord(error: unknown): ErrorRecord {
+  const transfer = slot.transfer;
   if (transfer !== undefined) return transfer.serializeError(error);
   const text = (value: unknown): unknown =>
     value instanceof Error

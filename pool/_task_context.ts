@@ -11,7 +11,11 @@
  *
  * @module
  */
-import { bootState, type TaskContextLike } from "./_boot_state.ts";
+import {
+  bootState,
+  type TaskContextLike,
+  type TaskStorage,
+} from "./_boot_state.ts";
 import { ABORT, ABORT_KIND, TERMINATED, TIMED_OUT } from "./_protocol.ts";
 
 const abortedGetter = Object.getOwnPropertyDescriptor(
@@ -88,12 +92,6 @@ export class TaskContext implements TaskContextLike {
   }
 }
 
-/** The part of `node:async_hooks`' `AsyncLocalStorage` used here. */
-interface Storage<T> {
-  getStore(): T | undefined;
-  run<R>(store: T, body: () => R): R;
-}
-
 /**
  * Kept out of every worker's module graph (no literal `import()`, no type
  * import): under `--check` (`deno test`, `deno bench`) a `node:` module in
@@ -102,23 +100,24 @@ interface Storage<T> {
  */
 const ASYNC_HOOKS = "node:async_hooks";
 
-let storage: Storage<TaskContext> | undefined;
-
 /** Tracks tasks per async context from now on (for a shared thread). */
 export async function shareThread(): Promise<void> {
-  if (storage !== undefined) return;
+  if (bootState().storage !== undefined) return;
   const { AsyncLocalStorage } = await import(ASYNC_HOOKS) as {
-    AsyncLocalStorage: new () => Storage<TaskContext>;
+    AsyncLocalStorage: new () => TaskStorage;
   };
+  const state = bootState();
+  if (state.storage !== undefined) return; // another copy got there first
   const current = new AsyncLocalStorage();
-  storage = current;
-  bootState().inlineTask = () => current.getStore();
+  state.storage = current;
+  state.inlineTask = () => current.getStore();
 }
 
 /** Runs `body` as task `context`. */
 export function runAs(context: TaskContext, body: () => unknown): unknown {
-  if (storage !== undefined) return storage.run(context, body);
-  bootState().task = context;
+  const state = bootState();
+  if (state.storage !== undefined) return state.storage.run(context, body);
+  state.task = context;
   return body();
 }
 

@@ -17,7 +17,8 @@
  * one the caller or a task gave up with the public `move()`. The mark stays
  * on the buffer (a detached buffer cannot be sent again anyway) and lives in
  * one set per thread on `globalThis`, so that `move()` works whichever copy
- * of this package a task module imported. A task whose payload carried a
+ * of this package a task module imported (the rest of this file's memory is
+ * there too, so the worker bootstrap's bundled copy shares it). A task whose payload carried a
  * moved buffer is remembered (`carriedMove`): it must not be taken back from
  * its worker, and when its worker ended before running it, its bytes went
  * with that worker (`lostMove`).
@@ -36,13 +37,29 @@ const owned: WeakSet<ArrayBufferLike> = (() => {
   return holder[KEY] ??= new WeakSet<ArrayBufferLike>();
 })();
 
-/** Task payloads that carried a moved buffer when they were sent. */
-const carriers = new WeakSet<object>();
-/**
- * Whether `carriers` was ever added to: until `move()` is used, dispatch
- * asks `carriedMove` of every task, and this spares it the lookup.
- */
-let carrying = false;
+/** What this thread remembers of moves, on `globalThis` like `owned`. */
+interface Moves {
+  /** Task payloads that carried a moved buffer when they were sent. */
+  readonly carriers: WeakSet<object>;
+  /**
+   * Whether `carriers` was ever added to: until `move()` is used, dispatch
+   * asks `carriedMove` of every task, and this spares it the lookup.
+   */
+  carrying: boolean;
+  /** Whether `warmTransfer()` has run. */
+  warmed: boolean;
+}
+
+const MOVES = Symbol.for("@mp/multiprocessing.moves");
+
+const moves: Moves = (() => {
+  const holder = globalThis as unknown as Record<symbol, Moves>;
+  return holder[MOVES] ??= {
+    carriers: new WeakSet<object>(),
+    carrying: false,
+    warmed: false,
+  };
+})();
 
 /** Marks `buffer` to be moved, not copied, when it is next sent. */
 export function markMoved(buffer: ArrayBuffer): void {
@@ -182,8 +199,8 @@ export function movedBatch(
     if (copy !== value) (out ??= batch.slice())[i + at] = copy;
     if (walk.moved) carried.push(value as object);
   }
-  for (const value of carried) carriers.add(value);
-  if (carried.length > 0) carrying = true;
+  for (const value of carried) moves.carriers.add(value);
+  if (carried.length > 0) moves.carrying = true;
   if (walk.transfer.length === 0) return undefined;
   return [out ?? batch, walk.transfer];
 }
@@ -193,8 +210,8 @@ export function movedBatch(
  * was last sent to a worker (the worker has those bytes now).
  */
 export function carriedMove(payload: unknown): boolean {
-  return carrying && typeof payload === "object" && payload !== null &&
-    carriers.has(payload);
+  return moves.carrying && typeof payload === "object" && payload !== null &&
+    moves.carriers.has(payload);
 }
 
 /**
@@ -214,8 +231,6 @@ export function lostMove(payload: unknown): boolean {
   return false;
 }
 
-let warmed = false;
-
 /**
  * Pays, once per thread, the one-time cost of Deno's first `postMessage`
  * with a transfer list (about 2.5 ms in Deno 2.9, measured in the main
@@ -223,8 +238,8 @@ let warmed = false;
  * that moves a large value. Called while the thread would wait anyway.
  */
 export function warmTransfer(): void {
-  if (warmed) return;
-  warmed = true;
+  if (moves.warmed) return;
+  moves.warmed = true;
   const { port1, port2 } = new MessageChannel();
   const bytes = new ArrayBuffer(8);
   port1.postMessage(bytes, { transfer: [bytes] });
