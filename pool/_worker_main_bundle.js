@@ -4,6 +4,8 @@
 // The worker bootstrap as one module, so a child loads 4 files instead of 17.
 // Modules with per-thread state stay imports by URL, so that the task module
 // shares them (see the generator's note).
+// built by deno 2.9.6
+// sources sha-256 7bcea2642b9266bfb259d83a48af7dc1c8b185962041a065c194076d8594a9a0
 // pool/_worker_main.ts
 import { joinParentLink } from "../ipc/_sab_hub_link.ts";
 

@@ -44,6 +44,33 @@ const HEADER = `// deno-fmt-ignore-file
 // shares them (see the generator's note).
 `;
 
+/**
+ * The SHA-256 of the inlined modules' sources (path and text of each, in
+ * path order): what the bundle was built from, whatever Deno built it.
+ */
+export async function sourcesDigest(paths: readonly string[]): Promise<string> {
+  const parts: string[] = [];
+  for (const path of [...paths].sort()) {
+    parts.push(path, await Deno.readTextFile(new URL(path, root)));
+  }
+  const bytes = new TextEncoder().encode(parts.join("\0"));
+  const digest = await crypto.subtle.digest("SHA-256", bytes);
+  return Array.from(
+    new Uint8Array(digest),
+    (byte) => byte.toString(16).padStart(2, "0"),
+  ).join("");
+}
+
+/** The `// key: value` stamp lines of a bundle's header. */
+export function stamp(bundle: string): { deno?: string; sources?: string } {
+  const deno = bundle.match(/^\/\/ built by deno (\S+)$/m)?.[1];
+  const sources = bundle.match(/^\/\/ sources sha-256 (\w+)$/m)?.[1];
+  return {
+    ...(deno === undefined ? {} : { deno }),
+    ...(sources === undefined ? {} : { sources }),
+  };
+}
+
 /** Builds the bundle's text. */
 export async function bundleWorkerMain(): Promise<string> {
   const dir = await Deno.makeTempDir();
@@ -73,7 +100,11 @@ export async function bundleWorkerMain(): Promise<string> {
         `Cannot bundle ${ENTRY}: ${new TextDecoder().decode(stderr)}`,
       );
     }
-    return HEADER + await Deno.readTextFile(out);
+    const body = await Deno.readTextFile(out);
+    const digest = await sourcesDigest(inlinedModules(body));
+    return `${HEADER}// built by deno ${Deno.version.deno}
+// sources sha-256 ${digest}
+${body}`;
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
