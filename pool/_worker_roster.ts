@@ -4,6 +4,16 @@
  * started fails with `WorkerExitError`, the unstarted ones go back to the
  * queue), retiring (told to finish and exit; terminated after `GRACE_MS`),
  * the replacements owed, and the workers left stuck in synchronous code.
+ *
+ * Spawns are staggered: `new Worker()` blocks the calling thread for
+ * milliseconds, so `ensure()` starts at most one worker synchronously and
+ * leaves the rest to one pending zero-delay timer, which starts the next one
+ * per macrotask (through a dispatch) while more are wanted. The first
+ * worker boots and runs the first tasks while the others are created. The
+ * timer is only pending while a worker lives (so `terminate()`, which kills
+ * every worker, clears it), is dropped once no more workers are wanted, and
+ * does not keep the process alive while the pool's workers do not.
+ *
  * Task dispatch and settling stay in the dispatcher, reached through
  * `RosterHost`.
  *
@@ -63,6 +73,8 @@ export class WorkerRoster {
   readonly #stats: StatsRecorder;
   #replacements = 0;
   #stuck: Stuck[] = [];
+  /** The pending staggered spawn (see the module note). */
+  #next: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     options: DispatcherOptions,
@@ -83,24 +95,53 @@ export class WorkerRoster {
     return this.#stuck.length;
   }
 
-  /** Spawns workers up to what `queued` tasks and the busy ones need. */
+  /** Spawns workers up to what `queued` tasks and the held ones need. */
   ensure(queued: number): void {
     const state = this.#host.state();
     if (state === "terminated" || this.starts.holding) return;
     let live = 0;
-    let busy = 0;
+    for (const slot of this.slots) if (!slot.retiring) live++;
+    if (live >= this.#o.processes) return this.#cancelNext();
+    // Tasks held by workers count too, all but the ones running beside the
+    // first: while the rest are being spawned, the first workers are handed
+    // the queue, and the later ones take their unstarted tasks over.
+    let held = 0;
     for (const slot of this.slots) {
-      if (slot.retiring) continue;
-      live++;
-      if (slot.inflight.size > 0) busy++;
+      const size = slot.inflight.size;
+      if (!slot.retiring && size > 0) {
+        held += Math.min(size, 1 + slot.unstarted());
+      }
     }
     const floor = state === "running" ? this.#o.minProcesses : 0;
-    const want = Math.min(this.#o.processes, Math.max(floor, queued + busy));
-    for (; live < want; live++) this.spawn();
+    const want = Math.min(this.#o.processes, Math.max(floor, queued + held));
+    if (live >= want) return this.#cancelNext();
+    // A closing pool retires idle workers at once: give them their share
+    // now. Inline workers cost no thread to create: no reason to wait.
+    if (state === "closing" || this.#o.backend === "inline") {
+      this.#cancelNext();
+      for (; live < want; live++) this.spawn();
+      return;
+    }
+    // One worker now (or at once when none lives), the rest one per macrotask.
+    if (this.#next !== undefined && live > 0) return;
+    this.#cancelNext();
+    if (!this.spawn() || live + 1 >= want) return;
+    const next = setTimeout(() => {
+      this.#next = undefined;
+      this.#host.schedule();
+    }, 0);
+    if (!this.#host.refd()) Deno.unrefTimer(next);
+    this.#next = next;
   }
 
-  /** Starts one worker. */
-  spawn(): void {
+  #cancelNext(): void {
+    if (this.#next === undefined) return;
+    clearTimeout(this.#next);
+    this.#next = undefined;
+  }
+
+  /** Starts one worker; returns whether it started. */
+  spawn(): boolean {
     const o = this.#o;
     const child = new Child({
       name: nextChildName("PoolWorker"),
@@ -119,7 +160,7 @@ export class WorkerRoster {
       child.start(o.initializer);
     } catch (error) {
       this.startFailed(error);
-      return;
+      return false;
     }
     this.slots.add(slot);
     if (this.#host.refd()) child.ref(true);
@@ -127,11 +168,14 @@ export class WorkerRoster {
       this.#replacements--;
       this.#stats.respawns++;
     }
+    return true;
   }
 
   #onExit(slot: PoolSlot, code: number): void {
     const host = this.#host;
     this.slots.delete(slot);
+    // The staggered spawn is only pending while a worker lives.
+    if (this.slots.size === 0) this.#cancelNext();
     clearSlotTimers(slot);
     const back: PoolTask[] = [];
     for (const task of slot.inflight.values()) {
@@ -180,6 +224,7 @@ export class WorkerRoster {
 
   /** Terminates `slot`'s worker, listing it as stuck if in synchronous code. */
   kill(slot: PoolSlot): void {
+    if (this.#host.state() === "terminated") this.#cancelNext();
     if (slot.inSyncCode()) {
       const { seq } = slot.current();
       this.#stuck.push({ control: slot.child.control, seq });
