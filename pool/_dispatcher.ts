@@ -319,6 +319,7 @@ export class Dispatcher {
     } else if (message.t === "ready") {
       slot.ready = true;
       this.#workers.starts.ready();
+      this.#schedule(); // a staggered spawn may wait for it
     }
   }
 

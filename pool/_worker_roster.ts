@@ -6,13 +6,19 @@
  * the replacements owed, and the workers left stuck in synchronous code.
  *
  * Spawns are staggered: `new Worker()` blocks the calling thread for
- * milliseconds, so `ensure()` starts at most one worker synchronously and
- * leaves the rest to one pending zero-delay timer, which starts the next one
- * per macrotask (through a dispatch) while more are wanted. The first
- * worker boots and runs the first tasks while the others are created. The
- * timer is only pending while a worker lives (so `terminate()`, which kills
- * every worker, clears it), is dropped once no more workers are wanted, and
- * does not keep the process alive while the pool's workers do not.
+ * milliseconds (and its new thread competes for the CPU with the ones
+ * booting), so `ensure()` starts a worker synchronously only when none
+ * lives, and the others one per macrotask from one pending timer, each once
+ * the pool is quiet enough to pay for it (`#quiet`): every worker is ready,
+ * and there is a backlog (queued tasks, or tasks a worker has not started)
+ * or no task in flight at all. So the first worker boots alone, its first
+ * results are not held up behind a spawn, and a backlog still brings the
+ * others up at once; `BOOT_WAIT` after the last spawn the next one starts
+ * anyway (a slow initializer or a long first task does not hold the others
+ * back). The timer is only pending while a worker lives (so `terminate()`,
+ * which kills every worker, clears it), is dropped once no more workers are
+ * wanted, and does not keep the process alive while the pool's workers do
+ * not.
  *
  * Task dispatch and settling stay in the dispatcher, reached through
  * `RosterHost`.
@@ -39,6 +45,9 @@ import { RemoteError } from "./errors.ts";
 
 /** How long a retired worker may take to exit before it is terminated. */
 const GRACE_MS = 1000;
+
+/** Longest wait (ms) after a spawn before the next, quiet or not. */
+const BOOT_WAIT = 100;
 
 /** What the roster needs from the dispatcher it serves. */
 export interface RosterHost {
@@ -75,6 +84,12 @@ export class WorkerRoster {
   #stuck: Stuck[] = [];
   /** The pending staggered spawn (see the module note). */
   #next: ReturnType<typeof setTimeout> | undefined;
+  /** Whether `#next` is the zero-delay one (else the `BOOT_WAIT` one). */
+  #nextSoon = false;
+  /** Set when `#next` fired: the next dispatch may spawn. */
+  #due = false;
+  /** When the last worker was spawned. */
+  #lastSpawn = 0;
 
   constructor(
     options: DispatcherOptions,
@@ -122,16 +137,54 @@ export class WorkerRoster {
       for (; live < want; live++) this.spawn();
       return;
     }
-    // One worker now (or at once when none lives), the rest one per macrotask.
-    if (this.#next !== undefined && live > 0) return;
-    this.#cancelNext();
-    if (!this.spawn() || live + 1 >= want) return;
+    // One worker at once when none lives, the rest one per macrotask.
+    const quiet = this.#quiet(queued);
+    const due = this.#due;
+    this.#due = false;
+    if (
+      live === 0 ||
+      (due && (quiet || performance.now() - this.#lastSpawn >= BOOT_WAIT))
+    ) {
+      this.#cancelNext();
+      if (!this.spawn() || live + 1 >= want) return;
+    }
+    this.#arm(this.#quiet(queued));
+  }
+
+  /**
+   * Whether spawning now would hold up nothing: every worker is ready, and
+   * there is a backlog or no task in flight.
+   */
+  #quiet(queued: number): boolean {
+    let inflight = false;
+    let backlog = queued > 0;
+    for (const slot of this.slots) {
+      if (slot.retiring) continue;
+      if (!slot.ready) return false;
+      if (slot.inflight.size === 0) continue;
+      inflight = true;
+      if (!backlog && slot.unstarted() > 0) backlog = true;
+    }
+    return backlog || !inflight;
+  }
+
+  /** Arms `#next`: soon when `quiet`, else `BOOT_WAIT` after the last spawn. */
+  #arm(quiet: boolean): void {
+    if (this.#next !== undefined) {
+      if (this.#nextSoon || !quiet) return;
+      this.#cancelNext();
+    }
+    const delay = quiet
+      ? 0
+      : Math.max(0, this.#lastSpawn + BOOT_WAIT - performance.now());
     const next = setTimeout(() => {
       this.#next = undefined;
+      this.#due = true;
       this.#host.schedule();
-    }, 0);
+    }, delay);
     if (!this.#host.refd()) Deno.unrefTimer(next);
     this.#next = next;
+    this.#nextSoon = quiet;
   }
 
   #cancelNext(): void {
@@ -163,6 +216,7 @@ export class WorkerRoster {
       return false;
     }
     this.slots.add(slot);
+    this.#lastSpawn = performance.now();
     if (this.#host.refd()) child.ref(true);
     if (this.#replacements > 0) {
       this.#replacements--;
