@@ -11,9 +11,9 @@
  * lives, and the others one per macrotask from one pending timer, each once
  * the pool is quiet enough to pay for it (`#quiet`): every worker is ready,
  * and there is a backlog (queued tasks, or tasks a worker has not started)
- * or no task in flight at all. So the first worker boots alone, its first
- * results are not held up behind a spawn, and a backlog still brings the
- * others up at once; `BOOT_WAIT` after the last spawn the next one starts
+ * or no worker waits for its first result. So the first worker boots alone,
+ * its first result is not held up behind a spawn, and a backlog still brings
+ * the others up at once; `BOOT_WAIT` after the last spawn the next one starts
  * anyway (a slow initializer or a long first task does not hold the others
  * back). The timer is only pending while a worker lives (so `terminate()`,
  * which kills every worker, clears it), is dropped once no more workers are
@@ -152,20 +152,22 @@ export class WorkerRoster {
   }
 
   /**
-   * Whether spawning now would hold up nothing: every worker is ready, and
-   * there is a backlog or no task in flight.
+   * Whether spawning now would hold up no first result: every worker is
+   * ready, and there is a backlog or every worker has finished a task or
+   * holds none.
    */
   #quiet(queued: number): boolean {
-    let inflight = false;
+    let first = false;
     let backlog = queued > 0;
     for (const slot of this.slots) {
       if (slot.retiring) continue;
       if (!slot.ready) return false;
-      if (slot.inflight.size === 0) continue;
-      inflight = true;
+      const held = slot.inflight.size;
+      if (held === 0) continue;
+      if (slot.counter === held) first = true;
       if (!backlog && slot.unstarted() > 0) backlog = true;
     }
-    return backlog || !inflight;
+    return backlog || !first;
   }
 
   /** Arms `#next`: soon when `quiet`, else `BOOT_WAIT` after the last spawn. */
