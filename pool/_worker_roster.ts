@@ -7,18 +7,17 @@
  *
  * Spawns are staggered: `new Worker()` blocks the calling thread for
  * milliseconds (and its new thread competes for the CPU with the ones
- * booting), so `ensure()` starts a worker synchronously only when none
- * lives, and the others one per macrotask from one pending timer, each once
- * the pool is quiet enough to pay for it (`#quiet`): every worker is ready,
- * and there is a backlog (queued tasks, or tasks a worker has not started)
- * or no worker waits for its first result. So the first worker boots alone,
- * its first result is not held up behind a spawn, and a backlog still brings
- * the others up at once; `BOOT_WAIT` after the last spawn the next one starts
- * anyway (a slow initializer or a long first task does not hold the others
- * back). The timer is only pending while a worker lives (so `terminate()`,
- * which kills every worker, clears it), is dropped once no more workers are
- * wanted, and does not keep the process alive while the pool's workers do
- * not.
+ * booting), so `ensure()` starts one worker at once only when none lives,
+ * and each further one only once every worker is ready (`#pace`): at once
+ * when there is a backlog (queued tasks, or a worker holding more than the
+ * task it runs), else on the next macrotask once no worker waits for its
+ * first result. So the first worker boots alone, a lone first result is not
+ * held up behind a spawn, and a backlog brings the others up one after the
+ * other. `BOOT_WAIT` after the last spawn the next one starts anyway (a slow
+ * initializer or a long first task does not hold the others back). The
+ * timer is only pending while a worker lives (so `terminate()`, which kills
+ * every worker, clears it), is dropped once no more workers are wanted, and
+ * does not keep the process alive while the pool's workers do not.
  *
  * Task dispatch and settling stay in the dispatcher, reached through
  * `RosterHost`.
@@ -46,7 +45,7 @@ import { RemoteError } from "./errors.ts";
 /** How long a retired worker may take to exit before it is terminated. */
 const GRACE_MS = 1000;
 
-/** Longest wait (ms) after a spawn before the next, quiet or not. */
+/** Longest wait (ms) after a spawn before the next, whatever the pace. */
 const BOOT_WAIT = 100;
 
 /** What the roster needs from the dispatcher it serves. */
@@ -137,46 +136,46 @@ export class WorkerRoster {
       for (; live < want; live++) this.spawn();
       return;
     }
-    // One worker at once when none lives, the rest one per macrotask.
-    const quiet = this.#quiet(queued);
+    // One worker at once when none lives, the rest paced (module note).
+    const pace = this.#pace(queued);
     const due = this.#due;
     this.#due = false;
     if (
-      live === 0 ||
-      (due && (quiet || performance.now() - this.#lastSpawn >= BOOT_WAIT))
+      live === 0 || pace === "now" ||
+      (due &&
+        (pace === "soon" || performance.now() - this.#lastSpawn >= BOOT_WAIT))
     ) {
       this.#cancelNext();
       if (!this.spawn() || live + 1 >= want) return;
     }
-    this.#arm(this.#quiet(queued));
+    this.#arm(this.#pace(queued) === "soon");
   }
 
   /**
-   * Whether spawning now would hold up no first result: every worker is
-   * ready, and there is a backlog or every worker has finished a task or
-   * holds none.
+   * When the next worker may be spawned: `"now"` (every worker is ready and
+   * there is a backlog), `"soon"` (every worker is ready and none waits for
+   * its first result), else `"wait"`.
    */
-  #quiet(queued: number): boolean {
+  #pace(queued: number): "now" | "soon" | "wait" {
     let first = false;
     let backlog = queued > 0;
     for (const slot of this.slots) {
       if (slot.retiring) continue;
-      if (!slot.ready) return false;
+      if (!slot.ready) return "wait";
       const held = slot.inflight.size;
-      if (held === 0) continue;
-      if (slot.counter === held) first = true;
-      if (!backlog && slot.unstarted() > 0) backlog = true;
+      if (held > 1) backlog = true;
+      else if (held === 1 && slot.counter === 1) first = true;
     }
-    return backlog || !first;
+    return backlog ? "now" : first ? "wait" : "soon";
   }
 
-  /** Arms `#next`: soon when `quiet`, else `BOOT_WAIT` after the last spawn. */
-  #arm(quiet: boolean): void {
+  /** Arms `#next`: at once when `soon`, else `BOOT_WAIT` after the last spawn. */
+  #arm(soon: boolean): void {
     if (this.#next !== undefined) {
-      if (this.#nextSoon || !quiet) return;
+      if (this.#nextSoon || !soon) return;
       this.#cancelNext();
     }
-    const delay = quiet
+    const delay = soon
       ? 0
       : Math.max(0, this.#lastSpawn + BOOT_WAIT - performance.now());
     const next = setTimeout(() => {
@@ -186,7 +185,7 @@ export class WorkerRoster {
     }, delay);
     if (!this.#host.refd()) Deno.unrefTimer(next);
     this.#next = next;
-    this.#nextSoon = quiet;
+    this.#nextSoon = soon;
   }
 
   #cancelNext(): void {
