@@ -8,16 +8,17 @@
  * Spawns are staggered: `new Worker()` blocks the calling thread for
  * milliseconds (and its new thread competes for the CPU with the ones
  * booting), so `ensure()` starts one worker at once only when none lives,
- * and each further one only once every worker is ready (`#pace`): at once
- * when there is a backlog (queued tasks, or a worker holding more than the
- * task it runs), else on the next macrotask once no worker waits for its
- * first result. So the first worker boots alone, a lone first result is not
- * held up behind a spawn, and a backlog brings the others up one after the
- * other. `BOOT_WAIT` after the last spawn the next one starts anyway (a slow
- * initializer or a long first task does not hold the others back). The
- * timer is only pending while a worker lives (so `terminate()`, which kills
- * every worker, clears it), is dropped once no more workers are wanted, and
- * does not keep the process alive while the pool's workers do not.
+ * and each further one at a pace (`#pace`): while there is a backlog (more
+ * tasks queued or held than live workers), one per dispatch, before the
+ * backlog is shared out; else on the next macrotask once every worker is
+ * ready and none waits for its first result. So a backlog brings the others
+ * up right away, while a lone first task runs on a first worker that boots
+ * alone, its result not held up behind a spawn. `BOOT_WAIT` after the last
+ * spawn the next one starts anyway (a slow initializer or a long first task
+ * does not hold the others back). The timer is only pending while a worker
+ * lives (so `terminate()`, which kills every worker, clears it), is dropped
+ * once no more workers are wanted, and does not keep the process alive
+ * while the pool's workers do not.
  *
  * Task dispatch and settling stay in the dispatcher, reached through
  * `RosterHost`.
@@ -148,28 +149,33 @@ export class WorkerRoster {
       this.#cancelNext();
       if (!this.spawn() || live + 1 >= want) return;
     }
-    this.#arm(this.#pace(queued) === "soon");
+    this.#arm(this.#pace(queued) !== "wait");
   }
 
   /**
-   * When the next worker may be spawned: `"now"` (every worker is ready and
-   * there is a backlog), `"soon"` (every worker is ready and none waits for
-   * its first result), else `"wait"`.
+   * When the next worker may be spawned: `"now"` with a backlog; without
+   * one, `"soon"` once every worker is ready and none waits for its first
+   * result, else `"wait"`.
    */
   #pace(queued: number): "now" | "soon" | "wait" {
+    let ready = true;
     let first = false;
-    let backlog = queued > 0;
+    let live = 0;
+    let tasks = queued;
     for (const slot of this.slots) {
       if (slot.retiring) continue;
-      if (!slot.ready) return "wait";
+      live++;
+      if (!slot.ready) ready = false;
       const held = slot.inflight.size;
-      if (held > 1) backlog = true;
-      else if (held === 1 && slot.counter === 1) first = true;
+      tasks += held;
+      if (held === 1 && slot.counter === 1) first = true;
     }
-    return backlog ? "now" : first ? "wait" : "soon";
+    if (tasks > live) return "now";
+    return ready && !first ? "soon" : "wait";
   }
 
-  /** Arms `#next`: at once when `soon`, else `BOOT_WAIT` after the last spawn. */
+  /** Arms `#next`: for the next macrotask when `soon`, else `BOOT_WAIT`
+   * after the last spawn. */
   #arm(soon: boolean): void {
     if (this.#next !== undefined) {
       if (this.#nextSoon || !soon) return;
