@@ -174,8 +174,10 @@ export class WorkerRoster {
     return ready && !first ? "soon" : "wait";
   }
 
-  /** Arms `#next`: for the next macrotask when `soon`, else `BOOT_WAIT`
-   * after the last spawn. */
+  /**
+   * Arms `#next`: for the next macrotask when `soon`, else `BOOT_WAIT`
+   * after the last spawn.
+   */
   #arm(soon: boolean): void {
     if (this.#next !== undefined) {
       if (this.#nextSoon || !soon) return;
