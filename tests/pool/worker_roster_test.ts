@@ -62,3 +62,16 @@ test("Pool.stats.workers reaches processes under load", async () => {
   }
   assert.equal((await results).length, 4);
 });
+
+testEachBackend(
+  "Pool starts its other workers after the result of a lone first task",
+  async (backend) => {
+    await using pool = new Pool({ backend, processes: 3, module });
+    assert.equal(await pool.apply(add, [1, 2]), 3);
+    await eventually(() => pool.stats.workers === 3, "3 workers");
+    assert.deepEqual(
+      await pool.starmap(add, [[1, 1], [2, 2], [3, 3]]),
+      [2, 4, 6],
+    );
+  },
+);
