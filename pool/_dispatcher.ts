@@ -117,7 +117,8 @@ export class Dispatcher {
       retire: (slot) => this.#workers.retire(slot, false),
     });
     this.#ended = new Promise((resolve) => this.#resolveEnded = resolve);
-    for (let i = 0; i < options.minProcesses; i++) this.#workers.spawn();
+    // The first worker now, the rest staggered (`_worker_roster.ts`).
+    this.#workers.ensure(0);
   }
 
   /** `"running"`, `"closing"` (after `close()`) or `"terminated"`. */
@@ -318,6 +319,7 @@ export class Dispatcher {
     } else if (message.t === "ready") {
       slot.ready = true;
       this.#workers.starts.ready();
+      this.#schedule(); // a staggered spawn may wait for it
     }
   }
 

@@ -8,7 +8,11 @@
  * A task whose arguments were moved (`move()`) to a worker stays there:
  * work stealing leaves it alone, and when that worker ended (or retired)
  * before running it, its bytes went with the worker, so it is not sent
- * again but rejects with a `WorkerExitError` that says so.
+ * again but rejects with a `WorkerExitError` that says so. So that such
+ * tasks do not pile up on one worker (the first one up, while a new pool's
+ * others are still being spawned, or one stuck in a long task), a worker
+ * is sent one only while it holds fewer than `MOVED_AHEAD` unstarted ones;
+ * the rest wait in the queue, in order, for a worker to free up.
  *
  * @module
  */
@@ -16,8 +20,11 @@ import type { PoolSlot } from "./_pool_slot.ts";
 import type { PoolTask } from "./_pool_task.ts";
 import { TASK_WORDS } from "./_protocol.ts";
 import type { TaskQueue } from "./_task_queue.ts";
-import { carriedMove, lostMove } from "./_transfer_list.ts";
+import { carriedMove, lostMove, willMove } from "./_transfer_list.ts";
 import { WorkerExitError } from "./errors.ts";
+
+/** Most unstarted tasks with moved buffers a worker is sent (module note). */
+const MOVED_AHEAD = 2;
 
 /** The worker each task that moved a buffer was last sent to. */
 const movedTo = new WeakMap<PoolTask, PoolSlot>();
@@ -57,12 +64,21 @@ export function sendBatch(
   const batch: unknown[] = [];
   const tasks: PoolTask[] = [];
   const fnIds = new Set<number>();
+  let movedAhead = -1;
   while (tasks.length < count) {
     const task = queue.shift();
     if (task === undefined) break;
     if (lostMove(task.payload)) {
       fail(task, lostMoveError(task));
       continue;
+    }
+    if (willMove(task.payload)) {
+      if (movedAhead < 0) movedAhead = unstartedMoved(slot);
+      if (movedAhead >= MOVED_AHEAD) {
+        queue.unshift([task]);
+        break;
+      }
+      movedAhead++;
     }
     slot.assign(task);
     tasks.push(task);
@@ -98,6 +114,15 @@ export function sendBatch(
     }
   }
   return tasks.length;
+}
+
+/** How many of `slot`'s unstarted tasks moved a buffer there. */
+function unstartedMoved(slot: PoolSlot): number {
+  let n = 0;
+  for (const task of slot.inflight.values()) {
+    if (carriedMove(task.payload) && !slot.started(task)) n++;
+  }
+  return n;
 }
 
 /**

@@ -61,8 +61,15 @@ const moves: Moves = (() => {
   };
 })();
 
+/**
+ * Whether `markMoved` was ever called in this thread: until the public
+ * `move()` is used, `willMove` answers without looking.
+ */
+let marked = false;
+
 /** Marks `buffer` to be moved, not copied, when it is next sent. */
 export function markMoved(buffer: ArrayBuffer): void {
+  marked = true;
   owned.add(buffer);
 }
 
@@ -212,6 +219,27 @@ export function movedBatch(
 export function carriedMove(payload: unknown): boolean {
   return moves.carrying && typeof payload === "object" && payload !== null &&
     moves.carriers.has(payload);
+}
+
+/**
+ * Whether task payload `payload` holds a buffer marked with `move()`, so
+ * that sending it would pin the task to its worker (`carriedMove`). Looks
+ * as deep as `movedBatch` does (argument lists, chunk items, one level into
+ * starmap argument lists).
+ */
+export function willMove(payload: unknown): boolean {
+  if (!marked || typeof payload !== "object" || payload === null) {
+    return false;
+  }
+  const values = Array.isArray(payload) ? payload : [payload];
+  for (const value of values) {
+    const items = Array.isArray(value) ? value : [value];
+    for (const item of items) {
+      if (typeof item !== "object" || item === null) continue;
+      if (movedBuffer(item) !== undefined) return true;
+    }
+  }
+  return false;
 }
 
 /**

@@ -4,6 +4,22 @@
  * started fails with `WorkerExitError`, the unstarted ones go back to the
  * queue), retiring (told to finish and exit; terminated after `GRACE_MS`),
  * the replacements owed, and the workers left stuck in synchronous code.
+ *
+ * Spawns are staggered: `new Worker()` blocks the calling thread for
+ * milliseconds (and its new thread competes for the CPU with the ones
+ * booting), so `ensure()` starts one worker at once only when none lives,
+ * and each further one at a pace (`#pace`): while there is a backlog (more
+ * tasks queued or held than live workers), one per dispatch, before the
+ * backlog is shared out; else on the next macrotask once every worker is
+ * ready and none waits for its first result. So a backlog brings the others
+ * up right away, while a lone first task runs on a first worker that boots
+ * alone, its result not held up behind a spawn. `BOOT_WAIT` after the last
+ * spawn the next one starts anyway (a slow initializer or a long first task
+ * does not hold the others back). The timer is only pending while a worker
+ * lives (so `terminate()`, which kills every worker, clears it), is dropped
+ * once no more workers are wanted, and does not keep the process alive
+ * while the pool's workers do not.
+ *
  * Task dispatch and settling stay in the dispatcher, reached through
  * `RosterHost`.
  *
@@ -29,6 +45,9 @@ import { RemoteError } from "./errors.ts";
 
 /** How long a retired worker may take to exit before it is terminated. */
 const GRACE_MS = 1000;
+
+/** Longest wait (ms) after a spawn before the next, whatever the pace. */
+const BOOT_WAIT = 100;
 
 /** What the roster needs from the dispatcher it serves. */
 export interface RosterHost {
@@ -63,6 +82,14 @@ export class WorkerRoster {
   readonly #stats: StatsRecorder;
   #replacements = 0;
   #stuck: Stuck[] = [];
+  /** The pending staggered spawn (see the module note). */
+  #next: ReturnType<typeof setTimeout> | undefined;
+  /** Whether `#next` is the zero-delay one (else the `BOOT_WAIT` one). */
+  #nextSoon = false;
+  /** Set when `#next` fired: the next dispatch may spawn. */
+  #due = false;
+  /** When the last worker was spawned. */
+  #lastSpawn = 0;
 
   constructor(
     options: DispatcherOptions,
@@ -83,24 +110,100 @@ export class WorkerRoster {
     return this.#stuck.length;
   }
 
-  /** Spawns workers up to what `queued` tasks and the busy ones need. */
+  /** Spawns workers up to what `queued` tasks and the held ones need. */
   ensure(queued: number): void {
     const state = this.#host.state();
     if (state === "terminated" || this.starts.holding) return;
     let live = 0;
-    let busy = 0;
+    for (const slot of this.slots) if (!slot.retiring) live++;
+    if (live >= this.#o.processes) return this.#cancelNext();
+    // Tasks held by workers count too, all but the ones running beside the
+    // first: while the rest are being spawned, the first workers are handed
+    // the queue, and the later ones take their unstarted tasks over.
+    let held = 0;
+    for (const slot of this.slots) {
+      const size = slot.inflight.size;
+      if (!slot.retiring && size > 0) {
+        held += Math.min(size, 1 + slot.unstarted());
+      }
+    }
+    const floor = state === "running" ? this.#o.minProcesses : 0;
+    const want = Math.min(this.#o.processes, Math.max(floor, queued + held));
+    if (live >= want) return this.#cancelNext();
+    // A closing pool retires idle workers at once: give them their share
+    // now. Inline workers cost no thread to create: no reason to wait.
+    if (state === "closing" || this.#o.backend === "inline") {
+      this.#cancelNext();
+      for (; live < want; live++) this.spawn();
+      return;
+    }
+    // One worker at once when none lives, the rest paced (module note).
+    const pace = this.#pace(queued);
+    const due = this.#due;
+    this.#due = false;
+    if (
+      live === 0 || pace === "now" ||
+      (due &&
+        (pace === "soon" || performance.now() - this.#lastSpawn >= BOOT_WAIT))
+    ) {
+      this.#cancelNext();
+      if (!this.spawn() || live + 1 >= want) return;
+    }
+    this.#arm(this.#pace(queued) !== "wait");
+  }
+
+  /**
+   * When the next worker may be spawned: `"now"` with a backlog; without
+   * one, `"soon"` once every worker is ready and none waits for its first
+   * result, else `"wait"`.
+   */
+  #pace(queued: number): "now" | "soon" | "wait" {
+    let ready = true;
+    let first = false;
+    let live = 0;
+    let tasks = queued;
     for (const slot of this.slots) {
       if (slot.retiring) continue;
       live++;
-      if (slot.inflight.size > 0) busy++;
+      if (!slot.ready) ready = false;
+      const held = slot.inflight.size;
+      tasks += held;
+      if (held === 1 && slot.counter === 1) first = true;
     }
-    const floor = state === "running" ? this.#o.minProcesses : 0;
-    const want = Math.min(this.#o.processes, Math.max(floor, queued + busy));
-    for (; live < want; live++) this.spawn();
+    if (tasks > live) return "now";
+    return ready && !first ? "soon" : "wait";
   }
 
-  /** Starts one worker. */
-  spawn(): void {
+  /**
+   * Arms `#next`: for the next macrotask when `soon`, else `BOOT_WAIT`
+   * after the last spawn.
+   */
+  #arm(soon: boolean): void {
+    if (this.#next !== undefined) {
+      if (this.#nextSoon || !soon) return;
+      this.#cancelNext();
+    }
+    const delay = soon
+      ? 0
+      : Math.max(0, this.#lastSpawn + BOOT_WAIT - performance.now());
+    const next = setTimeout(() => {
+      this.#next = undefined;
+      this.#due = true;
+      this.#host.schedule();
+    }, delay);
+    if (!this.#host.refd()) Deno.unrefTimer(next);
+    this.#next = next;
+    this.#nextSoon = soon;
+  }
+
+  #cancelNext(): void {
+    if (this.#next === undefined) return;
+    clearTimeout(this.#next);
+    this.#next = undefined;
+  }
+
+  /** Starts one worker; returns whether it started. */
+  spawn(): boolean {
     const o = this.#o;
     const child = new Child({
       name: nextChildName("PoolWorker"),
@@ -119,19 +222,23 @@ export class WorkerRoster {
       child.start(o.initializer);
     } catch (error) {
       this.startFailed(error);
-      return;
+      return false;
     }
     this.slots.add(slot);
+    this.#lastSpawn = performance.now();
     if (this.#host.refd()) child.ref(true);
     if (this.#replacements > 0) {
       this.#replacements--;
       this.#stats.respawns++;
     }
+    return true;
   }
 
   #onExit(slot: PoolSlot, code: number): void {
     const host = this.#host;
     this.slots.delete(slot);
+    // The staggered spawn is only pending while a worker lives.
+    if (this.slots.size === 0) this.#cancelNext();
     clearSlotTimers(slot);
     const back: PoolTask[] = [];
     for (const task of slot.inflight.values()) {
@@ -180,6 +287,7 @@ export class WorkerRoster {
 
   /** Terminates `slot`'s worker, listing it as stuck if in synchronous code. */
   kill(slot: PoolSlot): void {
+    if (this.#host.state() === "terminated") this.#cancelNext();
     if (slot.inSyncCode()) {
       const { seq } = slot.current();
       this.#stuck.push({ control: slot.child.control, seq });

@@ -204,7 +204,8 @@ testEachBackend(
     assert.equal(stats.failed, 1);
     assert.equal(stats.queued, 0);
     assert.equal(stats.running, 0);
-    assert.equal(stats.workers, 2);
+    // The second worker is spawned once the first is up (staggered spawns).
+    assert.ok(stats.workers >= 1 && stats.workers <= 2, `${stats.workers}`);
     assert.equal(stats.stuckWorkers, 0);
     assert.ok(stats.runTime.p50 >= 0 && stats.runTime.p99 >= stats.runTime.p50);
     assert.ok(stats.waitTime.p50 >= 0);
