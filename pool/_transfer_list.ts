@@ -46,6 +46,11 @@ interface Moves {
    * asks `carriedMove` of every task, and this spares it the lookup.
    */
   carrying: boolean;
+  /**
+   * Whether `markMoved` was ever called in this thread: until the public
+   * `move()` is used, `willMove` answers without looking.
+   */
+  marked: boolean;
   /** Whether `warmTransfer()` has run. */
   warmed: boolean;
 }
@@ -57,19 +62,14 @@ const moves: Moves = (() => {
   return holder[MOVES] ??= {
     carriers: new WeakSet<object>(),
     carrying: false,
+    marked: false,
     warmed: false,
   };
 })();
 
-/**
- * Whether `markMoved` was ever called in this thread: until the public
- * `move()` is used, `willMove` answers without looking.
- */
-let marked = false;
-
 /** Marks `buffer` to be moved, not copied, when it is next sent. */
 export function markMoved(buffer: ArrayBuffer): void {
-  marked = true;
+  moves.marked = true;
   owned.add(buffer);
 }
 
@@ -228,7 +228,7 @@ export function carriedMove(payload: unknown): boolean {
  * starmap argument lists).
  */
 export function willMove(payload: unknown): boolean {
-  if (!marked || typeof payload !== "object" || payload === null) {
+  if (!moves.marked || typeof payload !== "object" || payload === null) {
     return false;
   }
   const values = Array.isArray(payload) ? payload : [payload];

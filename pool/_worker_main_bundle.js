@@ -5,7 +5,7 @@
 // Modules with per-thread state stay imports by URL, so that the task module
 // shares them (see the generator's note).
 // built by deno 2.9.6
-// sources sha-256 7bcea2642b9266bfb259d83a48af7dc1c8b185962041a065c194076d8594a9a0
+// sources sha-256 3edcc73922a70845a6366315456a21f4017f660a928b62779bd189006bb1174c
 // pool/_worker_main.ts
 import { joinParentLink } from "../ipc/_sab_hub_link.ts";
 
@@ -235,6 +235,7 @@ var moves = (() => {
   return holder[MOVES] ??= {
     carriers: /* @__PURE__ */ new WeakSet(),
     carrying: false,
+    marked: false,
     warmed: false
   };
 })();
