@@ -73,15 +73,18 @@ function learn(entries: Entry[], from: HubLink): void {
   for (const link of hubLinks()) if (link !== from) post(link, fresh);
 }
 
+/** Reads every entry waiting on `link` (and relays it). */
+function drainLink(link: HubLink): void {
+  for (;;) {
+    const got = receiveMessageOnPort(link.data);
+    if (got === undefined) return;
+    if (Array.isArray(got.message)) learn(got.message as Entry[], link);
+  }
+}
+
 /** Reads every entry waiting on this agent's links (and relays it). */
 function drain(): void {
-  for (const link of hubLinks()) {
-    for (;;) {
-      const got = receiveMessageOnPort(link.data);
-      if (got === undefined) break;
-      if (Array.isArray(got.message)) learn(got.message as Entry[], link);
-    }
-  }
+  for (const link of hubLinks()) drainLink(link);
 }
 
 setLinkListener({
@@ -94,6 +97,9 @@ setLinkListener({
     } else drain();
   },
   remove(link) {
+    // A child that published and then ended at once: what it sent must
+    // still reach the others before its link closes.
+    drainLink(link);
     link.wake.onmessage = null;
   },
 });

@@ -46,7 +46,7 @@ export interface HubLink {
 export interface LinkListener {
   /** A link appeared (`toChild`: this agent is its parent). */
   add(link: HubLink, toChild: boolean): void;
-  /** A link was closed. */
+  /** A link is closing (its ports still open: what waits on them can be read). */
   remove(link: HubLink): void;
 }
 
