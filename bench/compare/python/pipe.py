@@ -19,7 +19,7 @@ def echo_loop(conn):
 
 
 def ping_loop(conn, n):
-    for i in range(500):
+    for i in range(2000):  # as many warm-ups as the Deno script
         conn.send(i)
         conn.recv()
     times = []
