@@ -9,6 +9,11 @@ export async function isGone(pid: number): Promise<boolean> {
     return stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z");
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return true;
+    // A process that exits while its stat is read: ESRCH ("No such process").
+    if (
+      (error as { code?: unknown }).code === "ESRCH" ||
+      /\(os error 3\)/.test(String(error))
+    ) return true;
     throw error;
   }
 }
