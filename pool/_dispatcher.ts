@@ -117,8 +117,7 @@ export class Dispatcher {
       retire: (slot) => this.#workers.retire(slot, false),
     });
     this.#ended = new Promise((resolve) => this.#resolveEnded = resolve);
-    // The first worker now, the rest staggered (`_worker_roster.ts`).
-    this.#workers.ensure(0);
+    this.#workers.ensure(0); // the first worker; the rest are paced
   }
 
   /** `"running"`, `"closing"` (after `close()`) or `"terminated"`. */

@@ -8,7 +8,7 @@
  * Spawns are staggered: `new Worker()` blocks the calling thread for
  * milliseconds (and its new thread competes for the CPU with the ones
  * booting), so `ensure()` starts one worker at once only when none lives,
- * and each further one at a pace (`#pace`): while there is a backlog (more
+ * and each further one at a pace: while there is a backlog (more
  * tasks queued or held than live workers), one per dispatch, before the
  * backlog is shared out; else on the next macrotask once every worker is
  * ready and none waits for its first result. So a backlog brings the others
@@ -114,19 +114,8 @@ export class WorkerRoster {
   ensure(queued: number): void {
     const state = this.#host.state();
     if (state === "terminated" || this.starts.holding) return;
-    let live = 0;
-    for (const slot of this.slots) if (!slot.retiring) live++;
+    const { live, held, tasks, settled } = this.#census(queued);
     if (live >= this.#o.processes) return this.#cancelNext();
-    // Tasks held by workers count too, all but the ones running beside the
-    // first: while the rest are being spawned, the first workers are handed
-    // the queue, and the later ones take their unstarted tasks over.
-    let held = 0;
-    for (const slot of this.slots) {
-      const size = slot.inflight.size;
-      if (!slot.retiring && size > 0) {
-        held += Math.min(size, 1 + slot.unstarted());
-      }
-    }
     const floor = state === "running" ? this.#o.minProcesses : 0;
     const want = Math.min(this.#o.processes, Math.max(floor, queued + held));
     if (live >= want) return this.#cancelNext();
@@ -134,44 +123,53 @@ export class WorkerRoster {
     // now. Inline workers cost no thread to create: no reason to wait.
     if (state === "closing" || this.#o.backend === "inline") {
       this.#cancelNext();
-      for (; live < want; live++) this.spawn();
+      for (let n = live; n < want; n++) this.spawn();
       return;
     }
-    // One worker at once when none lives, the rest paced (module note).
-    const pace = this.#pace(queued);
+    // One worker at once when none lives, the rest paced (module note): at
+    // once with a backlog, else on the next macrotask once every worker is
+    // ready and none waits for its first result, else after `BOOT_WAIT`.
+    const backlog = tasks > live;
     const due = this.#due;
     this.#due = false;
     if (
-      live === 0 || pace === "now" ||
-      (due &&
-        (pace === "soon" || performance.now() - this.#lastSpawn >= BOOT_WAIT))
+      live === 0 || backlog ||
+      (due && (settled || performance.now() - this.#lastSpawn >= BOOT_WAIT))
     ) {
       this.#cancelNext();
       if (!this.spawn() || live + 1 >= want) return;
+      // The new worker is not ready yet: only a backlog may not wait for it.
+      return this.#arm(tasks > live + 1);
     }
-    this.#arm(this.#pace(queued) !== "wait");
+    this.#arm(settled); // no backlog here: one would have spawned
   }
 
   /**
-   * When the next worker may be spawned: `"now"` with a backlog; without
-   * one, `"soon"` once every worker is ready and none waits for its first
-   * result, else `"wait"`.
+   * One pass over the live workers: how many; `held`, the tasks they hold
+   * that a later worker may take over (all but the one running beside each
+   * first: while the rest are being spawned, the first workers are handed
+   * the queue); `tasks`, `queued` plus every task they hold; and `settled`,
+   * whether every one is ready with none waiting for its first result.
    */
-  #pace(queued: number): "now" | "soon" | "wait" {
-    let ready = true;
-    let first = false;
-    let live = 0;
-    let tasks = queued;
+  #census(queued: number): {
+    live: number;
+    held: number;
+    tasks: number;
+    settled: boolean;
+  } {
+    let live = 0, held = 0, tasks = queued;
+    let ready = true, first = false;
     for (const slot of this.slots) {
       if (slot.retiring) continue;
       live++;
       if (!slot.ready) ready = false;
-      const held = slot.inflight.size;
-      tasks += held;
-      if (held === 1 && slot.counter === 1) first = true;
+      const size = slot.inflight.size;
+      if (size === 0) continue;
+      tasks += size;
+      held += Math.min(size, 1 + slot.unstarted());
+      if (size === 1 && slot.counter === 1) first = true;
     }
-    if (tasks > live) return "now";
-    return ready && !first ? "soon" : "wait";
+    return { live, held, tasks, settled: ready && !first };
   }
 
   /**
