@@ -222,24 +222,33 @@ export function carriedMove(payload: unknown): boolean {
 }
 
 /**
- * Whether task payload `payload` holds a buffer marked with `move()`, so
- * that sending it would pin the task to its worker (`carriedMove`). Looks
- * as deep as `movedBatch` does (argument lists, chunk items, one level into
- * starmap argument lists).
+ * Whether a buffer marked to be moved in task payload `payload` passes
+ * `test`. Looks as deep as `movedBatch` does (argument lists, chunk items,
+ * one level into starmap argument lists).
  */
-export function willMove(payload: unknown): boolean {
-  if (!moves.marked || typeof payload !== "object" || payload === null) {
-    return false;
-  }
+function someMoved(
+  payload: object,
+  test: (buffer: ArrayBuffer) => boolean,
+): boolean {
   const values = Array.isArray(payload) ? payload : [payload];
   for (const value of values) {
     const items = Array.isArray(value) ? value : [value];
     for (const item of items) {
       if (typeof item !== "object" || item === null) continue;
-      if (movedBuffer(item) !== undefined) return true;
+      const buffer = movedBuffer(item);
+      if (buffer !== undefined && test(buffer)) return true;
     }
   }
   return false;
+}
+
+/**
+ * Whether task payload `payload` holds a buffer marked with `move()`, so
+ * that sending it would pin the task to its worker (`carriedMove`).
+ */
+export function willMove(payload: unknown): boolean {
+  return moves.marked && typeof payload === "object" && payload !== null &&
+    someMoved(payload, () => true);
 }
 
 /**
@@ -247,16 +256,8 @@ export function willMove(payload: unknown): boolean {
  * be sent again: one of its moved buffers is detached.
  */
 export function lostMove(payload: unknown): boolean {
-  if (!carriedMove(payload)) return false;
-  const values = Array.isArray(payload) ? payload : [payload];
-  for (const value of values) {
-    const items = Array.isArray(value) ? value : [value];
-    for (const item of items) {
-      if (typeof item !== "object" || item === null) continue;
-      if (movedBuffer(item)?.detached) return true;
-    }
-  }
-  return false;
+  return carriedMove(payload) &&
+    someMoved(payload as object, (buffer) => buffer.detached);
 }
 
 /**

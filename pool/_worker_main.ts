@@ -24,8 +24,7 @@
  *
  * Children load this module's one-file build, `_worker_main_bundle.js`:
  * after editing it or a module it inlines, rebuild it with
- * `deno run --allow-all tests/pool/_bundle_worker_main.ts` (a test fails
- * until then).
+ * `deno task bundle:worker` (a test fails until then).
  *
  * @module
  */

@@ -5,7 +5,7 @@
 // Modules with per-thread state stay imports by URL, so that the task module
 // shares them (see the generator's note).
 // built by deno 2.9.6
-// sources sha-256 3edcc73922a70845a6366315456a21f4017f660a928b62779bd189006bb1174c
+// sources sha-256 b5501a1d416a181850e66b7e8aef15a522afefd5c646a1a36c1e2d00329b484c
 // pool/_worker_main.ts
 import { joinParentLink } from "../ipc/_sab_hub_link.ts";
 
