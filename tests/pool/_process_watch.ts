@@ -1,6 +1,6 @@
 // Watching OS processes from the subprocess tests: whether a pid is gone,
-// and waiting (polling, with a generous deadline) for an async condition
-// such as that one.
+// and waiting (polling, with a generous deadline) for a condition such as
+// that one.
 
 /** Whether process `pid` is gone (or a zombie nobody has reaped yet). */
 export async function isGone(pid: number): Promise<boolean> {
@@ -18,11 +18,11 @@ export async function isGone(pid: number): Promise<boolean> {
   }
 }
 
-/** Waits until `condition()` resolves true, polling; fails after `timeoutMs`. */
+/** Waits until `condition()` is (or resolves) true, polling; fails after `timeoutMs`. */
 export async function eventually(
-  condition: () => Promise<boolean>,
+  condition: () => boolean | Promise<boolean>,
   what: string,
-  timeoutMs = 15_000,
+  timeoutMs = 30_000,
 ): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   while (!(await condition())) {

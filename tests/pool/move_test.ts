@@ -14,6 +14,7 @@ import {
   sums,
   waitFlag,
 } from "../fixtures/pool_move_tasks.ts";
+import { eventually } from "./_process_watch.ts";
 
 const module = new URL("../fixtures/pool_move_tasks.ts", import.meta.url);
 
@@ -25,17 +26,6 @@ function pattern(n: number, seed: number): Uint8Array {
 
 function detached(view: ArrayBufferView): boolean {
   return (view.buffer as ArrayBuffer).detached;
-}
-
-async function eventually(
-  condition: () => boolean,
-  what: string,
-): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 test("move() moves map items byte-exact and detaches the caller's arrays [worker]", async () => {

@@ -10,6 +10,7 @@ import {
   countOrExit,
   exitOn17,
 } from "../fixtures/pool_tasks.ts";
+import { eventually } from "./_process_watch.ts";
 
 const module = new URL("../fixtures/pool_tasks.ts", import.meta.url);
 
@@ -26,17 +27,6 @@ async function rejection(promise: Promise<unknown>): Promise<any> {
 
 function counters(n: number): Int32Array {
   return new Int32Array(new SharedArrayBuffer(4 * n));
-}
-
-async function eventually(
-  condition: () => boolean,
-  what: string,
-): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 testEachBackend(

@@ -3,19 +3,9 @@ import { Pool } from "@mp/multiprocessing/pool";
 import { test } from "../_leak_check.ts";
 import { testEachBackend } from "./_backends.ts";
 import { add } from "../fixtures/pool_tasks.ts";
+import { eventually } from "./_process_watch.ts";
 
 const module = new URL("../fixtures/pool_tasks.ts", import.meta.url);
-
-async function eventually(
-  condition: () => boolean,
-  what: string,
-): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 testEachBackend(
   "Pool.terminate() right after construction leaks no worker and no spawn timer",
